@@ -1,0 +1,26 @@
+# The relaykit repository's own tasks. This is NOT the Makefile of a generated
+# service: that one is template/Makefile.jinja.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: test lint example docs
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+test: $(BIN)/.installed  ## the whole test suite, in its own virtual environment
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+example: $(BIN)/.installed  ## regenerate template/openapi.json.jinja and example/
+	$(BIN)/python -m generator.refresh
+
+docs: $(BIN)/.installed  ## build the documentation site strictly into site/
+	$(BIN)/mkdocs build --strict

@@ -1,0 +1,21 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""What the copier answers fixed about this service: its name, contract and URLs."""
+
+# The answers are kept on one line each, whatever their length.
+# fmt: off
+
+#: Distribution name in pyproject.toml; the API version is read from its metadata.
+DISTRIBUTION = "relay-service"
+
+#: API title in the OpenAPI document.
+TITLE = "Relay Service"
+
+#: API description in the OpenAPI document.
+DESCRIPTION = "An API-first Flask microservice that validates events and hands them to a worker."
+
+#: OpenAPI version of the generated contract.
+OPENAPI_VERSION = "3.1.0"
+
+#: URL prefix of the versioned API; health checks and docs stay at the root.
+API_PREFIX = "/v1"
+# fmt: on

@@ -1,0 +1,158 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""The OpenAPI side of the API: the Api class and what every operation documents.
+
+The contract must not depend on the Python version the spec is generated with,
+so error responses use the fixed names of ``PROBLEM_RESPONSES`` rather than
+``http.HTTPStatus`` names (422 is UNPROCESSABLE_ENTITY before Python 3.13 and
+UNPROCESSABLE_CONTENT after).
+"""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+from apispec import APISpec
+from apispec import BasePlugin
+from flask import Flask
+from flask import Response
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Rule
+
+from ..observability.request_id import REQUEST_ID_HEADER
+from ..observability.request_id import REQUEST_ID_PATTERN
+from .problems import PROBLEM_CONTENT_TYPE
+from .problems import PROBLEM_RESPONSES
+from .problems import ProblemSchema
+from .problems import handle_http_exception
+
+__all__ = ["ContractPlugin", "ServiceApi"]
+
+#: Problem answers that every operation can give.
+EVERY_OPERATION_ERRORS = (500,)
+
+#: Problem answers that every operation with a JSON request body can give.
+JSON_BODY_ERRORS = (400, 413, 415, 422)
+
+#: Component names of the request id parameter and response header.
+REQUEST_ID_COMPONENT = "RequestId"
+
+
+def operation_id(rule: Rule, method: str, methods: int) -> str:
+    """Derive a stable operationId from the view function's name.
+
+    ``events.accept_event`` gives ``acceptEvent``; a view that serves several
+    methods gets the method in front (``postAcceptEvent``).
+    """
+    words = rule.endpoint.rsplit(".", 1)[-1].split("_")
+    if methods > 1:
+        words.insert(0, method)
+    return words[0].lower() + "".join(word.capitalize() for word in words[1:])
+
+
+class ContractPlugin(BasePlugin):
+    """apispec plugin that gives every operation the same documented shape.
+
+    - an operationId derived from the view (unless the view sets its own);
+    - the ``X-Request-ID`` request parameter and response header;
+    - the problem answers it can give, as references to shared responses.
+    """
+
+    def __init__(self) -> None:
+        self._operation_ids: dict[str, str] = {}
+
+    def init_spec(self, spec: APISpec) -> None:
+        spec.components.schema("Problem", schema=ProblemSchema)
+        spec.components.parameter(
+            REQUEST_ID_COMPONENT,
+            "header",
+            {
+                "name": REQUEST_ID_HEADER,
+                "description": "Id of this request, echoed in the answer; made when absent or invalid.",
+                "required": False,
+                "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+            },
+        )
+        spec.components.header(
+            REQUEST_ID_COMPONENT,
+            {
+                "description": "Id of the request this answers.",
+                "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+            },
+        )
+        for _status, (name, title) in sorted(PROBLEM_RESPONSES.items()):
+            spec.components.response(
+                name,
+                {
+                    "description": title,
+                    "headers": {REQUEST_ID_HEADER: REQUEST_ID_COMPONENT},
+                    "content": {PROBLEM_CONTENT_TYPE: {"schema": "Problem"}},
+                },
+            )
+
+    def operation_helper(
+        self,
+        path: str | None = None,
+        operations: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        rule: Rule | None = kwargs.get("rule")
+        for method, operation in (operations or {}).items():
+            if rule is not None and "operationId" not in operation:
+                operation["operationId"] = operation_id(rule, method, len(operations or {}))
+            self._claim(operation["operationId"], f"{method.upper()} {path}")
+            operation.setdefault("parameters", []).append(REQUEST_ID_COMPONENT)
+            responses = {
+                str(status): self._shared_or_own(int(status), response)
+                for status, response in operation.get("responses", {}).items()
+            }
+            statuses = EVERY_OPERATION_ERRORS
+            if "requestBody" in operation:
+                statuses += JSON_BODY_ERRORS
+            for status in statuses:
+                responses.setdefault(str(status), PROBLEM_RESPONSES[status][0])
+            operation["responses"] = dict(sorted(responses.items()))
+
+    def _claim(self, operation_id: str, where: str) -> None:
+        first = self._operation_ids.setdefault(operation_id, where)
+        if first != where:
+            raise ValueError(
+                f"operationId {operation_id!r} of {where} is already used by {first}: "
+                "rename one of the views or give it @blp.doc(operationId=...)"
+            )
+
+    def _shared_or_own(self, status: int, response: Any) -> Any:
+        # flask-smorest refers to error responses by http.HTTPStatus name.
+        if isinstance(response, str) and response in http.HTTPStatus.__members__:
+            if status not in PROBLEM_RESPONSES:
+                raise ValueError(
+                    f"status {status} ({response}) has no problem response: "
+                    "add it to PROBLEM_RESPONSES in api/problems.py"
+                )
+            return PROBLEM_RESPONSES[status][0]
+        if isinstance(response, dict):
+            response.setdefault("headers", {})[REQUEST_ID_HEADER] = REQUEST_ID_COMPONENT
+        return response
+
+
+class ServiceApi(Api):
+    """flask-smorest's Api with problem details for every error.
+
+    Error responses are documented by :class:`ContractPlugin`, so the catch-all
+    ``default`` response of flask-smorest is switched off.
+    """
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app, spec_kwargs={"extra_plugins": [ContractPlugin()]})
+
+    def _register_pagination_header(self) -> None:
+        # The service does not paginate; flask-smorest would otherwise put its
+        # PaginationMetadata schema into every contract.
+        return None
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return handle_http_exception(error)

@@ -1,0 +1,212 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Problem details (RFC 9457): the one place where errors become HTTP answers.
+
+Views raise; this module turns every exception into ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask import Response
+from flask import current_app
+from flask import request
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
+
+from ..observability.request_id import current_request_id
+
+__all__ = [
+    "PROBLEM_CONTENT_TYPE",
+    "PROBLEM_RESPONSES",
+    "FieldErrorSchema",
+    "ProblemSchema",
+    "handle_http_exception",
+    "handle_unexpected_error",
+    "problem_response",
+]
+
+#: Media type of every 4xx and 5xx answer (RFC 9457, section 3).
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+#: Problem answers documented in the contract: status -> (component name, title).
+#: Titles are RFC 9110's reason phrases, fixed here so that they do not vary
+#: with the Python or Werkzeug version.
+PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "Bad Request"),
+    404: ("NotFound", "Not Found"),
+    405: ("MethodNotAllowed", "Method Not Allowed"),
+    413: ("ContentTooLarge", "Content Too Large"),
+    415: ("UnsupportedMediaType", "Unsupported Media Type"),
+    422: ("UnprocessableContent", "Unprocessable Content"),
+    500: ("InternalServerError", "Internal Server Error"),
+}
+
+#: Where a field error was found, by webargs location.
+_LOCATIONS = {"json": "body", "query": "query", "headers": "header", "view_args": "path"}
+
+
+class FieldErrorSchema(ma.Schema):
+    """One invalid field of a request."""
+
+    location = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["body", "query", "header", "path"]),
+        metadata={"description": "Part of the request that holds the field."},
+    )
+    pointer = ma.fields.String(
+        required=True,
+        metadata={"description": "JSON Pointer (RFC 6901) to the field; empty for the whole part."},
+    )
+    detail = ma.fields.String(
+        required=True, metadata={"description": "What is wrong with the field."}
+    )
+
+
+class ProblemSchema(ma.Schema):
+    """An error answer, as RFC 9457 problem details."""
+
+    type = ma.fields.String(
+        required=True,
+        metadata={"description": "URI reference of the problem type.", "example": "about:blank"},
+    )
+    title = ma.fields.String(
+        required=True, metadata={"description": "Short summary of the problem type."}
+    )
+    status = ma.fields.Integer(required=True, metadata={"description": "HTTP status code."})
+    detail = ma.fields.String(
+        required=True, metadata={"description": "What went wrong with this request."}
+    )
+    instance = ma.fields.String(
+        required=True, metadata={"description": "Path of the request that had the problem."}
+    )
+    request_id = ma.fields.String(
+        required=True, metadata={"description": "Id of the request, as in X-Request-ID."}
+    )
+    errors = ma.fields.List(
+        ma.fields.Nested(FieldErrorSchema),
+        metadata={"description": "Every invalid field, for 422 answers."},
+    )
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    errors: list[dict[str, str]] | None = None,
+) -> Response:
+    """Build a problem details answer for the current request.
+
+    :param status: HTTP status code.
+    :param detail: what went wrong, written for the client.
+    :param headers: extra headers, e.g. ``Allow`` for 405.
+    :param errors: field errors, each with ``location``, ``pointer``, ``detail``.
+    """
+    title = PROBLEM_RESPONSES[status][1] if status in PROBLEM_RESPONSES else _reason(status)
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.path,
+        "request_id": current_request_id(),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(
+        json.dumps(body),
+        status=status,
+        headers=dict(headers or {}),
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def _reason(status: int) -> str:
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def field_errors(messages: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Flatten webargs' nested validation messages into one entry per message.
+
+    ``{"json": {"data": {"n": ["Not a valid integer."]}}}`` becomes
+    ``[{"location": "body", "pointer": "/data/n", "detail": "Not a valid integer."}]``.
+    """
+    errors: list[dict[str, str]] = []
+    for location, tree in messages.items():
+        _flatten(_LOCATIONS.get(location, location), "", tree, errors)
+    return errors
+
+
+def _flatten(location: str, pointer: str, tree: Any, out: list[dict[str, str]]) -> None:
+    if isinstance(tree, Mapping):
+        for key, subtree in tree.items():
+            # marshmallow reports errors of the whole object under "_schema".
+            child = pointer if key == "_schema" else f"{pointer}/{_escape(str(key))}"
+            _flatten(location, child, subtree, out)
+    elif isinstance(tree, list | tuple):
+        for item in tree:
+            _flatten(location, pointer, item, out)
+    else:
+        out.append({"location": location, "pointer": pointer, "detail": str(tree)})
+
+
+def _escape(token: str) -> str:
+    # RFC 6901, section 3: "~" and "/" are escaped inside a reference token.
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _detail(error: HTTPException) -> str:
+    status = error.code or 500
+    if status == 404:
+        return f"There is no resource at {request.path}; /openapi.json lists them all."
+    if status == 405:
+        allowed = ", ".join(getattr(error, "valid_methods", None) or [])
+        return f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
+    if status == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return f"The request body is larger than the {limit} bytes this service accepts."
+    return error.description or _reason(status)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Answer an HTTP error (404, 405, 413, 415, 422, ...) with problem details."""
+    if isinstance(error, InternalServerError):
+        # Flask wraps an exception no handler took; log the original one.
+        return handle_unexpected_error(error.original_exception or error)
+    status = error.code or 500
+    headers = {
+        key: value
+        for key, value in error.get_headers()
+        if key.lower() not in ("content-type", "content-length")
+    }
+    data = getattr(error, "data", None) or {}
+    if status == 422 and "messages" in data:
+        errors = field_errors(data["messages"])
+        noun = "field is" if len(errors) == 1 else "fields are"
+        return problem_response(
+            422,
+            f"{len(errors)} {noun} invalid; see errors.",
+            headers=headers,
+            errors=errors,
+        )
+    return problem_response(status, _detail(error), headers=headers)
+
+
+def handle_unexpected_error(error: Exception) -> Response:
+    """Answer any failure of the service with a 500 that reveals nothing.
+
+    The traceback goes to the log with the request id, never to the client.
+    """
+    current_app.logger.error(
+        "unhandled error while handling %s %s", request.method, request.path, exc_info=error
+    )
+    return problem_response(
+        500,
+        f"The service failed to handle this request; it was logged with request id "
+        f"{current_request_id()}.",
+    )

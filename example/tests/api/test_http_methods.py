@@ -1,0 +1,48 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""HEAD and OPTIONS are answered on every route, without code in the views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from relay_service import create_app
+from relay_service.settings import Settings
+
+
+def api_routes(app: Flask) -> list[tuple[str, set[str]]]:
+    """Every route of the app without path variables, with its methods."""
+    return sorted(
+        (rule.rule, set(rule.methods or ()))
+        for rule in app.url_map.iter_rules()
+        if not rule.arguments
+    )
+
+
+ROUTES = api_routes(create_app(Settings()))
+
+
+def test_routes_are_found() -> None:
+    assert len(ROUTES) >= 6
+
+
+@pytest.mark.parametrize(("path", "methods"), ROUTES)
+def test_options_lists_the_allowed_methods(client: Any, path: str, methods: set[str]) -> None:
+    response = client.options(path)
+    assert response.status_code == 200
+    assert set(response.headers["Allow"].split(", ")) == methods
+    assert {"HEAD", "OPTIONS"} <= methods or "GET" not in methods
+
+
+@pytest.mark.parametrize(
+    ("path", "methods"), [(path, methods) for path, methods in ROUTES if "GET" in methods]
+)
+def test_head_answers_like_get_without_a_body(client: Any, path: str, methods: set[str]) -> None:
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.data == b""
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]

@@ -1,0 +1,144 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Fixtures shared by every tier: settings, app, and a client held to the contract."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_core import Config
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+from openapi_core.templating.paths.exceptions import PathError
+from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import OAS31Validator
+from werkzeug.test import TestResponse
+from werkzeug.wrappers import Request
+
+from relay_service import create_app
+from relay_service.api.problems import PROBLEM_CONTENT_TYPE
+from relay_service.settings import Settings
+
+#: The committed contract every response is checked against.
+CONTRACT_PATH = Path(__file__).parents[1] / "openapi.json"
+
+#: Paths that serve the docs rather than the API; they are not in the contract.
+DOCS_PATHS = ("/openapi.json", "/docs", "/redoc")
+
+
+def load_contract() -> dict[str, Any]:
+    """The committed ``openapi.json``."""
+    return json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
+
+
+class Contract:
+    """The committed contract, able to judge any response of the service.
+
+    - A documented operation's response must match its documented status,
+      headers and body (openapi-core).
+    - A request that no operation matches (an unknown path, or a method the
+      path does not have) must get a problem matching the ``Problem`` schema,
+      except HEAD and OPTIONS, which Flask answers on every route.
+    - The docs pages are outside the contract.
+    """
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        config = Config(extra_media_type_deserializers={PROBLEM_CONTENT_TYPE: json.loads})
+        self.openapi = OpenAPI.from_dict(document, config=config)
+        validator = OAS31Validator if document["openapi"].startswith("3.1") else OAS30Validator
+        # The Problem schema, with the components its $refs point into.
+        problem = {
+            **document["components"]["schemas"]["Problem"],
+            "components": document["components"],
+        }
+        self.problem_validator = validator(problem)
+
+    def check(self, response: TestResponse) -> None:
+        """Fail the test when ``response`` breaks the contract."""
+        request = response.request
+        if request.path in DOCS_PATHS or request.path.startswith("/docs/"):
+            return
+        # The app has read the request body; response checks need only the route.
+        route = Request.from_values(
+            base_url=request.host_url,
+            path=request.path,
+            query_string=request.query_string,
+            method=request.method,
+        )
+        try:
+            self.openapi.validate_response(
+                WerkzeugOpenAPIRequest(route), WerkzeugOpenAPIResponse(response)
+            )
+        except PathError:  # no operation matches this path and method
+            if request.method in ("HEAD", "OPTIONS") and response.status_code < 400:
+                return
+            where = f"{request.method} {request.path} answered {response.status_code}"
+            assert response.status_code >= 400, f"{where}, but is not in the contract"
+            assert response.mimetype == PROBLEM_CONTENT_TYPE, f"{where} as {response.mimetype}"
+            self.problem_validator.validate(response.get_json())
+
+
+class ContractClient(FlaskClient):
+    """Flask's test client, checking every response it gets against the contract."""
+
+    def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contract = contract
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        response = super().open(*args, **kwargs)
+        self.contract.check(response)
+        return response
+
+
+@pytest.fixture(autouse=True)
+def _restore_environ() -> Iterator[None]:
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.fixture(scope="session")
+def contract() -> Contract:
+    """The committed contract."""
+    return Contract(load_contract())
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Default settings; a test that needs others overrides this fixture or builds its own."""
+    return Settings()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Flask:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def make_client(contract: Contract) -> Callable[[Flask], ContractClient]:
+    """Make a test client for any app; every response it gets is checked by ``contract``."""
+
+    def make(app: Flask) -> ContractClient:
+        app.test_client_class = ContractClient
+        return app.test_client(contract=contract)  # type: ignore[return-value]
+
+    return make
+
+
+@pytest.fixture
+def client(app: Flask, make_client: Callable[[Flask], ContractClient]) -> ContractClient:
+    """A test client of ``app`` held to the contract."""
+    return make_client(app)

@@ -1,0 +1,84 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Settings: parsed from the environment, and a bad value stops start-up with one line."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from relay_service.settings import Settings
+from relay_service.settings import SettingsError
+
+
+def test_settings_defaults_when_nothing_is_set() -> None:
+    assert Settings.from_env({}) == Settings()
+
+
+def test_settings_ignore_variables_of_other_programs() -> None:
+    assert Settings.from_env({"PATH": "/bin", "RELAYX": "1"}) == Settings()
+
+
+def test_settings_read_every_variable() -> None:
+    env = {
+        "RELAY_MAX_CONTENT_LENGTH": "2048",
+        "RELAY_LOG_LEVEL": "debug",
+        "RELAY_DOCS_ENABLED": "off",
+    }
+    assert Settings.from_env(env) == Settings(
+        max_content_length=2048, log_level="DEBUG", docs_enabled=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("RELAY_MAX_CONTENT_LENGTH", "abc", "RELAY_MAX_CONTENT_LENGTH='abc': expected a whole"),
+        ("RELAY_MAX_CONTENT_LENGTH", "0", "RELAY_MAX_CONTENT_LENGTH='0': expected a whole"),
+        ("RELAY_MAX_CONTENT_LENGTH", "-5", "RELAY_MAX_CONTENT_LENGTH='-5': expected a whole"),
+        ("RELAY_LOG_LEVEL", "loud", "RELAY_LOG_LEVEL='loud': expected one of DEBUG"),
+        ("RELAY_DOCS_ENABLED", "maybe", "RELAY_DOCS_ENABLED='maybe': expected true or false"),
+    ],
+)
+def test_settings_reject_a_bad_value_naming_the_variable(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"^{re.escape(message)}"):
+        Settings.from_env({name: value})
+
+
+def test_settings_reject_an_unknown_variable_with_the_prefix() -> None:
+    with pytest.raises(SettingsError, match=r"^RELAY_LOG_LEVLE is not a setting of this service"):
+        Settings.from_env({"RELAY_LOG_LEVLE": "INFO"})
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [
+            sys.executable,
+            "-c",
+            "import relay_service; relay_service.create_app()",
+        ],
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "relay_service",
+            "routes",
+        ],
+    ],
+    ids=["create_app", "flask-cli"],
+)
+def test_start_up_stops_with_one_line_on_a_bad_setting(command: list[str]) -> None:
+    env = {**os.environ, "RELAY_LOG_LEVEL": "loud"}
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "configuration error: RELAY_LOG_LEVEL='loud': expected one of "
+        "DEBUG, INFO, WARNING, ERROR, CRITICAL, e.g. INFO"
+    ]

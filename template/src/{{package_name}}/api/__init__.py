@@ -1,0 +1,52 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""HTTP in: the contract, validation and problem details.
+
+``BLUEPRINTS`` is the registry of the service's resources: each entry is a
+blueprint and the URL prefix it is mounted at.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from flask import Flask
+from flask_smorest import Blueprint
+
+from ..about import API_PREFIX
+from ..about import DESCRIPTION
+from ..about import DISTRIBUTION
+from ..about import OPENAPI_VERSION
+from ..about import TITLE
+from ..settings import Settings
+from . import health
+from .docs import docs_assets_blueprint
+from .docs import docs_config
+from .events import views as events
+from .openapi import ServiceApi
+from .problems import handle_unexpected_error
+
+__all__ = ["BLUEPRINTS", "register_api"]
+
+#: The service's resources, in the order the contract lists them.
+BLUEPRINTS: tuple[tuple[Blueprint, str], ...] = (
+    (health.blp, ""),
+    (events.blp, API_PREFIX),
+)
+
+
+def register_api(app: Flask, settings: Settings) -> ServiceApi:
+    """Mount the API, its docs and its error handling on ``app``."""
+    app.config |= {
+        "API_TITLE": TITLE,
+        "API_VERSION": version(DISTRIBUTION),
+        "OPENAPI_VERSION": OPENAPI_VERSION,
+        "API_SPEC_OPTIONS": {"info": {"description": DESCRIPTION}},
+        **docs_config(settings.docs_enabled),
+    }
+    api = ServiceApi(app)
+    app.register_error_handler(Exception, handle_unexpected_error)
+    for blueprint, url_prefix in BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix=url_prefix or None)
+    if settings.docs_enabled:
+        app.register_blueprint(docs_assets_blueprint())
+    return api

@@ -1,0 +1,2 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Operations: request ids and JSON logs."""

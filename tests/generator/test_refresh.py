@@ -1,0 +1,47 @@
+"""generator.refresh: the template's contract is derived from the code, and is current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import RelaykitError
+from generator.refresh import CONTRACT_TEMPLATE
+from generator.refresh import SENTINELS
+from generator.refresh import contract_template
+from generator.refresh import write_contract
+from generator.render import render
+
+
+def test_contract_template_puts_jinja_where_the_sentinels_were() -> None:
+    contract = (
+        '{"info": {"title": "Sentinel Title 7f3a", "description": "Sentinel description 7f3a"},'
+        ' "paths": {"/sentinel-7f3a/events": {}}, "openapi": "3.1.0"}'
+    )
+    assert contract_template(contract) == (
+        '{"info": {"title": {{ project_name | to_json }}, "description": {{ description | to_json }}},'
+        ' "paths": {"{{ api_version_prefix }}/events": {}}, "openapi": "{{ openapi_version }}"}'
+    )
+
+
+def test_contract_template_refuses_a_contract_without_a_sentinel() -> None:
+    with pytest.raises(RelaykitError, match="is not in the rendered contract"):
+        contract_template('{"openapi": "3.1.0"}')
+
+
+def test_contract_template_refuses_a_sentinel_left_behind() -> None:
+    contract = (
+        '{"title": "Sentinel Title 7f3a", "description": "Sentinel description 7f3a",'
+        ' "x": "/sentinel-7f3a/a", "summary": "Sentinel Title 7f3a!", "openapi": "3.1.0"}'
+    )
+    with pytest.raises(RelaykitError, match="a sentinel is left"):
+        contract_template(contract)
+
+
+def test_template_contract_is_current(tmp_path: Path) -> None:
+    service = render(tmp_path / "sentinel", SENTINELS)
+    expected = contract_template(write_contract(service))
+    assert CONTRACT_TEMPLATE.read_text(encoding="utf-8") == expected, (
+        "template/openapi.json.jinja is stale: run `make example`"
+    )

@@ -1,0 +1,48 @@
+"""Rendering the template for tests: one helper, and renders shared per answer set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.render import render
+
+#: Answer sets whose renders are installed and run their own test suites.
+FULL_MATRIX: dict[str, dict[str, Any]] = {
+    "defaults": {},
+    "openapi-3.0.3": {"openapi_version": "3.0.3"},
+    "port-and-prefix": {"http_port": 9090, "api_version_prefix": "/api/v2"},
+    "non-ascii": {
+        "project_name": "Café Relay ✓",
+        "project_slug": "cafe-relay",
+        "description": "Événements reçus, validés — et relayés. 日本語も大丈夫 \"quoted\" <b>",
+        "author_name": "Zoë Ørsted",
+    },
+    "long-names": {
+        "project_name": "A Relay Service With A Deliberately Long Name For Layout Checks Only",
+        "package_name": "relay_service_with_a_deliberately_long_x",
+        "description": "A description long enough to go past any line length. " * 5,
+        "author_email": "team@example.org",
+    },
+}
+
+#: Answer sets whose renders are only linted: each supported Python version.
+LINT_MATRIX: dict[str, dict[str, Any]] = {
+    **FULL_MATRIX,
+    **{f"python-{v}": {"python_version": v} for v in ("3.11", "3.12", "3.14")},
+}
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``rendered(name)``: the render of ``LINT_MATRIX[name]``, made once per session."""
+    cache: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in cache:
+            cache[name] = render(tmp_path_factory.mktemp(name) / "service", LINT_MATRIX[name])
+        return cache[name]
+
+    return get
