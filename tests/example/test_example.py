@@ -16,11 +16,19 @@ def tree(root: Path) -> dict[str, bytes]:
     files = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if path.is_file() and not IGNORED & set(relative.parts) and not path.name.endswith(".egg-info"):
+        if (
+            path.is_file()
+            and not IGNORED & set(relative.parts)
+            and not path.name.endswith(".egg-info")
+        ):
             text = path.read_bytes()
             if relative.name == ".copier-answers.yml":
                 # The commit the example was rendered from changes with every commit.
-                text = b"".join(line for line in text.splitlines(keepends=True) if not line.startswith(b"_commit:"))
+                text = b"".join(
+                    line
+                    for line in text.splitlines(keepends=True)
+                    if not line.startswith(b"_commit:")
+                )
             files[str(relative)] = text
     return files
 
@@ -31,4 +39,6 @@ def test_example_equals_a_fresh_default_render(tmp_path: Path) -> None:
     assert sorted(committed) == sorted(fresh), "run `make example` to regenerate example/"
     drifted = [name for name in fresh if fresh[name] != committed[name]]
     assert drifted == [], f"example/ drifted from the template in {drifted}: run `make example`"
-    assert filecmp.cmp(EXAMPLE / "openapi.json", tmp_path / "example" / "openapi.json", shallow=False)
+    assert filecmp.cmp(
+        EXAMPLE / "openapi.json", tmp_path / "example" / "openapi.json", shallow=False
+    )

@@ -17,7 +17,7 @@ FULL_MATRIX: dict[str, dict[str, Any]] = {
     "non-ascii": {
         "project_name": "Café Relay ✓",
         "project_slug": "cafe-relay",
-        "description": "Événements reçus, validés — et relayés. 日本語も大丈夫 \"quoted\" <b>",
+        "description": 'Événements reçus, validés — et relayés. 日本語も大丈夫 "quoted" <b>',
         "author_name": "Zoë Ørsted",
     },
     "long-names": {

@@ -17,7 +17,11 @@ def readme_commands() -> list[str]:
     """The commands of the README's first shell block, without comments."""
     text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     block = text.split("```bash\n", 1)[1].split("```", 1)[0]
-    return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    return [
+        line.split("  #")[0].strip()
+        for line in block.splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def test_readme_opens_with_scaffold_and_test_commands() -> None:
@@ -33,8 +37,15 @@ def test_readme_scaffold_command_works_on_a_fresh_checkout(tmp_path: Path) -> No
     subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(checkout)], check=True)
     home = tmp_path / "home"
     home.mkdir()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "PYTHON"))}
-    env |= {"HOME": str(home), "PATH": os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p)}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("VIRTUAL_ENV", "PYTHON"))
+    }
+    env |= {
+        "HOME": str(home),
+        "PATH": os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if ".venv" not in p),
+    }
     scaffold = readme_commands()[0] + " --defaults"
     result = subprocess.run(
         ["bash", "-c", scaffold], cwd=checkout, env=env, capture_output=True, text=True, timeout=600

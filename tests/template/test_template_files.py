@@ -83,7 +83,9 @@ def test_package_name_validator_knows_the_dependencies() -> None:
 
 def test_test_extra_covers_every_dependency_of_a_render() -> None:
     ours = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    test_extra = {re.split(r"[<>=!~\[]", req)[0] for req in ours["project"]["optional-dependencies"]["test"]}
+    test_extra = {
+        re.split(r"[<>=!~\[]", req)[0] for req in ours["project"]["optional-dependencies"]["test"]
+    }
     pyproject = (TEMPLATE / "pyproject.toml.jinja").read_text(encoding="utf-8")
     requirements = set(re.findall(r'^    "([A-Za-z0-9_.-]+)[<>=!~]', pyproject, re.MULTILINE))
     assert requirements <= test_extra, sorted(requirements - test_extra)

@@ -16,9 +16,15 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
     ({"project_name": "x" * 81}, "project_name is 81 characters long: at most 80"),
     ({"project_slug": "Relay-Service"}, "project_slug 'Relay-Service' is not lowercase-hyphenated"),
     ({"project_slug": "relay_service"}, "project_slug 'relay_service' is not lowercase-hyphenated"),
-    ({"project_slug": "relay--service"}, "project_slug 'relay--service' is not lowercase-hyphenated"),
+    (
+        {"project_slug": "relay--service"},
+        "project_slug 'relay--service' is not lowercase-hyphenated",
+    ),
     ({"project_slug": "1relay"}, "project_slug '1relay' is not lowercase-hyphenated"),
-    ({"package_name": "relay-service"}, "package_name 'relay-service' is not a valid Python identifier"),
+    (
+        {"package_name": "relay-service"},
+        "package_name 'relay-service' is not a valid Python identifier",
+    ),
     ({"package_name": "9lives"}, "package_name '9lives' is not a valid Python identifier"),
     ({"package_name": "Relay"}, "package_name 'Relay' is not a valid Python identifier"),
     ({"package_name": "import"}, "package_name 'import' is a Python keyword"),
@@ -41,7 +47,10 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
     ({"api_version_prefix": "v1"}, "api_version_prefix 'v1' must start with '/'"),
     ({"api_version_prefix": "/v1/"}, "api_version_prefix '/v1/' must be path segments"),
     ({"api_version_prefix": "/v 1"}, "api_version_prefix '/v 1' must be path segments"),
-    ({"api_version_prefix": "/docs"}, "api_version_prefix '/docs' collides with the service's own '/docs'"),
+    (
+        {"api_version_prefix": "/docs"},
+        "api_version_prefix '/docs' collides with the service's own '/docs'",
+    ),
     ({"api_version_prefix": "/livez/v1"}, "collides with the service's own '/livez' route"),
 ]
 
