@@ -18,6 +18,7 @@ test: $(BIN)/.installed  ## the whole test suite, in its own virtual environment
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 example: $(BIN)/.installed  ## regenerate template/openapi.json.jinja and example/
 	$(BIN)/python -m generator.refresh

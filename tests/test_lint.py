@@ -1,4 +1,7 @@
-"""The repository's own code is ruff-clean (renders are checked in tests/template/)."""
+"""The repository's own code is ruff-clean and mypy --strict clean.
+
+Renders are checked in tests/template/.
+"""
 
 from __future__ import annotations
 
@@ -17,5 +20,12 @@ def test_repository_is_ruff_clean(command: list[str]) -> None:
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_generator_is_mypy_strict_clean() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -36,7 +36,8 @@ DOCS_PATHS = ("/openapi.json", "/docs", "/redoc")
 
 def load_contract() -> dict[str, Any]:
     """The committed ``openapi.json``."""
-    return json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
+    return document
 
 
 class Contract:

@@ -20,12 +20,14 @@ def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("name", sorted(LINT_MATRIX))
-def test_render_is_lint_clean(rendered: Callable[[str], Path], name: str) -> None:
+def test_render_is_lint_and_type_clean(rendered: Callable[[str], Path], name: str) -> None:
     service = rendered(name)
     check = run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], service)
     assert check.returncode == 0, check.stdout + check.stderr
     fmt = run([sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."], service)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    types = run([sys.executable, "-m", "mypy", "--no-incremental"], service)
+    assert types.returncode == 0, types.stdout + types.stderr
 
 
 @pytest.mark.parametrize("name", sorted(FULL_MATRIX))

@@ -45,7 +45,7 @@ def operation_id(rule: Rule, method: str, methods: int) -> str:
     ``events.accept_event`` gives ``acceptEvent``; a view that serves several
     methods gets the method in front (``postAcceptEvent``).
     """
-    words = rule.endpoint.rsplit(".", 1)[-1].split("_")
+    words = str(rule.endpoint).rsplit(".", 1)[-1].split("_")
     if methods > 1:
         words.insert(0, method)
     return words[0].lower() + "".join(word.capitalize() for word in words[1:])
@@ -107,7 +107,7 @@ class ContractPlugin(BasePlugin):
                 str(status): self._shared_or_own(int(status), response)
                 for status, response in operation.get("responses", {}).items()
             }
-            statuses = EVERY_OPERATION_ERRORS
+            statuses: tuple[int, ...] = EVERY_OPERATION_ERRORS
             if "requestBody" in operation:
                 statuses += JSON_BODY_ERRORS
             for status in statuses:
@@ -154,5 +154,5 @@ class ServiceApi(Api):
         # PaginationMetadata schema into every contract.
         return None
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         return handle_http_exception(error)

@@ -197,7 +197,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem_response(status, _detail(error), headers=headers)
 
 
-def handle_unexpected_error(error: Exception) -> Response:
+def handle_unexpected_error(error: BaseException) -> Response:
     """Answer any failure of the service with a 500 that reveals nothing.
 
     The traceback goes to the log with the request id, never to the client.
