@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import re
 import signal
-import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,40 +28,38 @@ EVENT = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_up(url: str, server: subprocess.Popen[str], deadline: float) -> None:
-    """Poll ``url`` until it answers, the server dies, or the deadline passes."""
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.communicate()[1]
+def announced_url(lines: queue.Queue[str], deadline: float) -> str:
+    """The URL the dev server says, on stderr, that it runs on."""
+    seen = []
+    while (remaining := deadline - time.monotonic()) > 0:
         try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.1)  # polling interval, not synchronisation: the loop checks the state
-    raise AssertionError(f"{url} did not answer in time")
+            line = lines.get(timeout=remaining)
+        except queue.Empty:
+            break
+        seen.append(line)
+        if match := re.search(r"Running on (http://127\.0\.0\.1:\d+)", line):
+            return match.group(1)
+    raise AssertionError(f"the dev server announced no URL: {''.join(seen)}")
 
 
 def test_dev_server_serves_the_api_and_the_docs(rendered: Callable[[str], Path]) -> None:
     service = rendered("defaults")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with installed(service) as package:
-        command = [sys.executable, "-m", "flask", "--app", package, "run", "--debug"]
         server = subprocess.Popen(
-            [*command, "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "flask", "--app", package, "run", "--debug", "--port", "0"],
             cwd=service,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,  # the reloader runs the app in a child process
         )
+        lines: queue.Queue[str] = queue.Queue()
+        drain = threading.Thread(target=lambda: [lines.put(line) for line in server.stderr or ()])
+        drain.start()
         try:
-            wait_until_up(f"{base}/livez", server, time.monotonic() + 60)
+            base = announced_url(lines, time.monotonic() + 60)
+            with urllib.request.urlopen(f"{base}/livez", timeout=30) as response:
+                assert response.status == 200
             request = urllib.request.Request(
                 f"{base}/v1/events",
                 data=json.dumps(EVENT).encode(),
@@ -77,4 +77,7 @@ def test_dev_server_serves_the_api_and_the_docs(rendered: Callable[[str], Path])
                 assert error.headers["Content-Type"] == "application/problem+json"
         finally:
             os.killpg(server.pid, signal.SIGTERM)
-            server.communicate(timeout=30)
+            server.wait(timeout=30)
+            drain.join(timeout=30)
+            if server.stderr is not None:
+                server.stderr.close()
