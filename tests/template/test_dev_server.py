@@ -1,4 +1,5 @@
-"""`flask --app <package> run --debug` (make dev) serves the rendered service over HTTP."""
+"""`flask --app <package> run --debug` (make dev) serves the rendered service over HTTP,
+with settings from `.env`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -42,8 +44,12 @@ def announced_url(lines: queue.Queue[str], deadline: float) -> str:
     raise AssertionError(f"the dev server announced no URL: {''.join(seen)}")
 
 
-def test_dev_server_serves_the_api_and_the_docs(rendered: Callable[[str], Path]) -> None:
-    service = rendered("defaults")
+def test_dev_server_serves_the_api_and_the_docs(
+    rendered: Callable[[str], Path], tmp_path: Path
+) -> None:
+    service = shutil.copytree(rendered("defaults"), tmp_path / "service")
+    # make dev reads .env: a limit that the event fits and a padded event does not.
+    (service / ".env").write_text("RELAY_MAX_CONTENT_LENGTH=200\n", encoding="utf-8")
     with installed(service) as package:
         server = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", package, "run", "--debug", "--port", "0"],
@@ -68,6 +74,12 @@ def test_dev_server_serves_the_api_and_the_docs(rendered: Callable[[str], Path])
             with urllib.request.urlopen(request, timeout=10) as response:
                 assert response.status == 202
                 assert json.load(response)["request_id"] == "dev-1"
+            padded = {**EVENT, "data": {"blob": "x" * 200}}
+            request.data = json.dumps(padded).encode()
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            with refused.value as error:
+                assert error.code == 413
             with urllib.request.urlopen(f"{base}/docs", timeout=10) as response:
                 assert response.status == 200
             with pytest.raises(urllib.error.HTTPError) as refused:

@@ -77,7 +77,8 @@ def test_package_name_validator_knows_the_dependencies() -> None:
     pyproject = (TEMPLATE / "pyproject.toml.jinja").read_text(encoding="utf-8")
     requirements = re.findall(r'^    "([A-Za-z0-9_.-]+)[<>=!~]', pyproject, re.MULTILINE)
     import_names = {name.lower().replace("-", "_") for name in requirements}
-    import_names = {"pythonjsonlogger" if n == "python_json_logger" else n for n in import_names}
+    renamed = {"python_json_logger": "pythonjsonlogger", "python_dotenv": "dotenv"}
+    import_names = {renamed.get(name, name) for name in import_names}
     assert import_names <= known, sorted(import_names - known)
 
 
