@@ -69,19 +69,26 @@ def contract_template(contract: str) -> str:
     return contract
 
 
+#: How ``example/``'s answers file names its template: the checkout it lives in
+#: (``copier update`` runs inside ``example/``), at the commit it is part of.
+EXAMPLE_SOURCE = {"_src_path": "..", "_commit": "HEAD"}
+
+
 def render_example(destination: Path) -> Path:
     """Render the default service as ``example/`` holds it.
 
-    The answers file points at the checkout as ``..``, so that ``copier update``
-    run inside ``example/`` finds the template.
+    ``example/`` is committed together with the template it was rendered from,
+    so its answers file names that commit ``HEAD`` (a copier update inside
+    ``example/`` then starts from the template as committed), and the checkout ``..``.
     """
     render(destination)
     answers_file = destination / ".copier-answers.yml"
     lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    answers_file.write_text(
-        "".join("_src_path: ..\n" if line.startswith("_src_path:") else line for line in lines),
-        encoding="utf-8",
-    )
+    for index, line in enumerate(lines):
+        key = line.split(":", 1)[0]
+        if key in EXAMPLE_SOURCE:
+            lines[index] = f"{key}: {EXAMPLE_SOURCE[key]}\n"
+    answers_file.write_text("".join(lines), encoding="utf-8")
     return destination
 
 

@@ -54,6 +54,21 @@ def test_readme_scaffold_command_works_on_a_fresh_checkout(tmp_path: Path) -> No
     service = tmp_path / "my-service"
     assert (service / "src" / "relay_service" / "__init__.py").is_file()
     assert "make install" in result.stderr + result.stdout
+    # The answers file must find the template again, for copier update.
+    subprocess.run(["git", "init", "--quiet"], cwd=service, check=True)
+    subprocess.run(["git", "add", "--all"], cwd=service, check=True)
+    identity = ["-c", "user.name=relaykit tests", "-c", "user.email=tests@example.invalid"]
+    commit = ["git", *identity, "commit", "--quiet", "-m", "scaffold"]
+    subprocess.run(commit, cwd=service, check=True)
+    update = subprocess.run(
+        [str(home / ".copier" / "bin" / "copier"), "update", "--defaults", "--quiet"],
+        cwd=service,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert update.returncode == 0, update.stderr
 
 
 def test_message_after_copy_names_commands_that_exist(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ EVENT = {
 
 
 def announced_url(lines: queue.Queue[str], deadline: float) -> str:
-    """The URL the dev server says, on stderr, that it runs on."""
+    """The URL the dev server says it runs on."""
     seen = []
     while (remaining := deadline - time.monotonic()) > 0:
         try:
@@ -54,13 +54,14 @@ def test_dev_server_serves_the_api_and_the_docs(
         server = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", package, "run", "--debug", "--port", "0"],
             cwd=service,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # Werkzeug's lines are JSON on stdout once the app's logging is set up.
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,  # the reloader runs the app in a child process
         )
         lines: queue.Queue[str] = queue.Queue()
-        drain = threading.Thread(target=lambda: [lines.put(line) for line in server.stderr or ()])
+        drain = threading.Thread(target=lambda: [lines.put(line) for line in server.stdout or ()])
         drain.start()
         try:
             base = announced_url(lines, time.monotonic() + 60)
@@ -91,5 +92,5 @@ def test_dev_server_serves_the_api_and_the_docs(
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
             drain.join(timeout=30)
-            if server.stderr is not None:
-                server.stderr.close()
+            if server.stdout is not None:
+                server.stdout.close()

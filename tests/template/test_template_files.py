@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import sys
 import tomllib
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from generator import REPO_ROOT
 
@@ -60,36 +63,79 @@ def test_python_files_say_who_owns_them() -> None:
 
 def test_user_owned_files_exist_in_the_template() -> None:
     for entry in COPIER_YML["_skip_if_exists"]:
-        assert (TEMPLATE / entry.replace("{{ package_name }}", "{{package_name}}")).is_file()
+        path = TEMPLATE / entry.replace("{{ package_name }}", "{{package_name}}")
+        assert path.is_file() or path.with_name(path.name + ".jinja").is_file(), entry
 
 
 def test_package_name_validator_knows_the_standard_library() -> None:
-    validator = COPIER_YML["package_name"]["validator"]
-    stdlib = set(re.search(r"set stdlib = '([^']*)'", validator).group(1).split())
     # Names a package_name could take: lowercase identifiers (so not cProfile).
     public = {name for name in sys.stdlib_module_names if re.fullmatch("[a-z][a-z0-9_]*", name)}
-    assert public <= stdlib, sorted(public - stdlib)
+    missing = sorted(public - validator_words("package_name", "stdlib"))
+    assert not missing, f"add {missing} to package_name's stdlib in copier.yml"
 
 
-def test_package_name_validator_knows_the_dependencies() -> None:
-    validator = COPIER_YML["package_name"]["validator"]
-    known = set(re.search(r"set dependencies = '([^']*)'", validator).group(1).split())
+def template_requirements() -> list[str]:
+    """The requirement strings of a render's pyproject.toml, runtime and dev."""
     pyproject = (TEMPLATE / "pyproject.toml.jinja").read_text(encoding="utf-8")
-    requirements = re.findall(r'^    "([A-Za-z0-9_.-]+)[<>=!~]', pyproject, re.MULTILINE)
-    import_names = {name.lower().replace("-", "_") for name in requirements}
-    renamed = {"python_json_logger": "pythonjsonlogger", "python_dotenv": "dotenv"}
-    import_names = {renamed.get(name, name) for name in import_names}
-    assert import_names <= known, sorted(import_names - known)
+    return re.findall(r'^    "([A-Za-z0-9_.-]+[<>=!~][^"]*)"', pyproject, re.MULTILINE)
 
 
-def test_test_extra_covers_every_dependency_of_a_render() -> None:
-    ours = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    test_extra = {
-        re.split(r"[<>=!~\[]", req)[0] for req in ours["project"]["optional-dependencies"]["test"]
+def dependency_closure() -> list[importlib.metadata.Distribution]:
+    """Every distribution a render installs, as installed here, dependencies of dependencies too."""
+    pending = [Requirement(requirement).name for requirement in template_requirements()]
+    found: dict[str, importlib.metadata.Distribution] = {}
+    while pending:
+        name = canonicalize_name(pending.pop())
+        if name in found:
+            continue
+        found[name] = importlib.metadata.distribution(name)
+        for requirement in map(Requirement, found[name].requires or []):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return list(found.values())
+
+
+def import_names(distribution: importlib.metadata.Distribution) -> set[str]:
+    top_level = distribution.read_text("top_level.txt")
+    if top_level:
+        return set(top_level.split())
+    return {
+        file.parts[0].removesuffix(".py")
+        for file in distribution.files or []
+        if not file.parts[0].endswith((".dist-info", ".data")) and file.parts[0] != ".."
     }
-    pyproject = (TEMPLATE / "pyproject.toml.jinja").read_text(encoding="utf-8")
-    requirements = set(re.findall(r'^    "([A-Za-z0-9_.-]+)[<>=!~]', pyproject, re.MULTILINE))
-    assert requirements <= test_extra, sorted(requirements - test_extra)
+
+
+def validator_words(question: str, name: str) -> set[str]:
+    match = re.search(rf"set {name} = '([^']*)'", COPIER_YML[question]["validator"])
+    assert match is not None
+    return set(match.group(1).split())
+
+
+def test_package_name_validator_knows_every_dependency_import_name() -> None:
+    # A package named like any installed module would shadow it, or be shadowed.
+    names = {
+        name
+        for distribution in dependency_closure()
+        for name in import_names(distribution)
+        if re.fullmatch("[a-z][a-z0-9_]*", name)
+    }
+    missing = sorted(names - validator_words("package_name", "dependencies"))
+    assert not missing, f"add {missing} to package_name's dependencies in copier.yml"
+
+
+def test_project_slug_validator_knows_every_dependency_distribution() -> None:
+    # pip cannot install a project that has the name of one of its dependencies.
+    names = {canonicalize_name(d.metadata["Name"]) for d in dependency_closure()}
+    missing = sorted(names - validator_words("project_slug", "distributions"))
+    assert not missing, f"add {missing} to project_slug's distributions in copier.yml"
+
+
+def test_test_extra_has_every_requirement_of_a_render_with_its_bounds() -> None:
+    ours = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    test_extra = set(ours["project"]["optional-dependencies"]["test"])
+    missing = sorted(set(template_requirements()) - test_extra)
+    assert not missing, f"pyproject.toml's test extra lacks {missing}"
 
 
 def test_answers_file_is_rendered_from_copier_conf() -> None:

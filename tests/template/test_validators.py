@@ -36,10 +36,19 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
     ({"package_name": "requests"}, "package_name 'requests' shadows the dependency 'requests'"),
     ({"package_name": "marshmallow"}, "package_name 'marshmallow' shadows the dependency"),
     ({"package_name": "a" * 41}, "is 41 characters long: at most 40"),
+    ({"package_name": "_thread"}, "package_name '_thread' is not a valid Python identifier"),
+    ({"package_name": "jsonschema"}, "package_name 'jsonschema' shadows the dependency"),
+    ({"package_name": "packaging"}, "package_name 'packaging' shadows the dependency"),
+    ({"project_slug": "packaging"}, "project_slug 'packaging' is the name of a dependency's"),
+    (
+        {"project_slug": "flask-smorest"},
+        "project_slug 'flask-smorest' is the name of a dependency's",
+    ),
     ({"description": ""}, "description must not be empty"),
     ({"description": "two\nlines"}, "description must be a single line"),
     ({"author_name": ""}, "author_name must not be empty"),
     ({"author_email": "not-an-address"}, "author_email 'not-an-address' is not an e-mail address"),
+    ({"author_email": "<x>@y.z"}, "author_email '<x>@y.z' is not an e-mail address"),
     ({"python_version": "3.10"}, "Invalid choice for 'python_version'"),
     ({"openapi_version": "2.0"}, "Invalid choice for 'openapi_version'"),
     ({"http_port": 80}, "http_port 80 is outside 1024-65535"),
@@ -52,6 +61,11 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
         "api_version_prefix '/docs' collides with the service's own '/docs'",
     ),
     ({"api_version_prefix": "/livez/v1"}, "collides with the service's own '/livez' route"),
+    ({"api_version_prefix": "/.."}, "api_version_prefix '/..' has a '.' or '..' segment"),
+    (
+        {"api_version_prefix": "/api/./v1"},
+        "api_version_prefix '/api/./v1' has a '.' or '..' segment",
+    ),
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +21,8 @@ ENV_PREFIX = "RELAY_"
 #: Log levels accepted by ``RELAY_LOG_LEVEL``.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+# ASCII digits only: str.isdigit() also takes "²" and "١٢٣".
+_DIGITS = re.compile(r"[0-9]+")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -34,7 +37,7 @@ def parse_byte_count(name: str, raw: str) -> int:
     :raises SettingsError: when ``raw`` is not a whole number from 1 up.
     """
     value = raw.strip()
-    if not value.isdigit() or int(value) < 1:
+    if not _DIGITS.fullmatch(value) or int(value) < 1:
         raise SettingsError(
             f"{name}={raw!r}: expected a whole number of bytes from 1 up, e.g. 1048576"
         )

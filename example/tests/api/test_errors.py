@@ -11,7 +11,6 @@ import pytest
 from werkzeug.exceptions import ServiceUnavailable
 
 from relay_service import create_app
-from relay_service.about import API_PREFIX
 from relay_service.settings import Settings
 
 
@@ -26,11 +25,19 @@ def test_unknown_path_is_a_404_problem(client: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "instance"),
+    [("/café", "/caf%C3%A9"), ('/a"b\\c', "/a%22b%5Cc"), ("/x y", "/x%20y")],
+)
+def test_problem_instance_is_a_uri_reference(client: Any, path: str, instance: str) -> None:
+    assert client.get(path).get_json()["instance"] == instance
+
+
+@pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("GET", f"{API_PREFIX}/events", {"POST", "OPTIONS"}),
-        ("DELETE", f"{API_PREFIX}/events", {"POST", "OPTIONS"}),
         ("POST", "/livez", {"GET", "HEAD", "OPTIONS"}),
+        ("DELETE", "/readyz", {"GET", "HEAD", "OPTIONS"}),
+        ("PATCH", "/openapi.json", {"GET", "HEAD", "OPTIONS"}),
     ],
 )
 def test_wrong_method_is_a_405_problem_with_allow(
@@ -39,8 +46,10 @@ def test_wrong_method_is_a_405_problem_with_allow(
     response = client.open(path, method=method)
     assert response.status_code == 405
     assert response.mimetype == "application/problem+json"
-    assert set(response.headers["Allow"].split(", ")) == allowed
-    assert response.get_json()["detail"].startswith(f"{method} is not allowed on {path}")
+    assert response.headers["Allow"] == ", ".join(sorted(allowed))
+    assert response.get_json()["detail"] == (
+        f"{method} is not allowed on {path}; allowed: {', '.join(sorted(allowed))}."
+    )
 
 
 def test_a_failure_is_a_500_problem_that_reveals_nothing(

@@ -1,56 +1,58 @@
 # Managed by the relaykit template; "copier update" replaces this file.
-"""Logs are JSON lines on stdout, carrying the request id."""
+"""Logs are JSON lines on stdout, carrying the request id; library lines too."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+from datetime import datetime
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask import current_app
 
 from relay_service import create_app
-from relay_service.about import API_PREFIX
 from relay_service.settings import Settings
 
-EVENT = {
-    "id": "evt-log",
-    "type": "order.created",
-    "occurred_at": "2026-01-01T12:00:00Z",
-    "source": "shop",
-}
+
+def logging_app(settings: Settings) -> Flask:
+    app = create_app(settings)
+
+    @app.get("/log")
+    def log() -> str:
+        current_app.logger.info("handled", extra={"answer": 42})
+        logging.getLogger("some.library").warning("library says hi")
+        return "ok"
+
+    return app
 
 
 def log_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-def test_log_lines_are_json_with_the_request_id(
-    capsys: pytest.CaptureFixture[str], make_client: Callable[..., Any]
-) -> None:
-    client = make_client(create_app(Settings()))
-    response = client.post(
-        f"{API_PREFIX}/events", json=EVENT, headers={"X-Request-ID": "req-log-1"}
-    )
-    assert response.status_code == 202
+# /log is the tests' own route, outside the contract: a plain test client calls it.
+
+
+def test_log_lines_are_json_with_the_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    client = logging_app(Settings()).test_client()
+    assert client.get("/log", headers={"X-Request-ID": "req-log-1"}).status_code == 200
     lines = log_lines(capsys.readouterr().out)
-    accepted = [line for line in lines if line["message"] == "event accepted"]
-    assert accepted == [
-        {
-            "time": accepted[0]["time"],
-            "level": "INFO",
-            "logger": "relay_service",
-            "message": "event accepted",
-            "request_id": "req-log-1",
-            "event_id": "evt-log",
-            "event_type": "order.created",
-        }
-    ]
+    handled, library = lines
+    assert datetime.fromisoformat(handled.pop("time")).utcoffset() is not None
+    assert handled == {
+        "level": "INFO",
+        "logger": "relay_service",
+        "message": "handled",
+        "request_id": "req-log-1",
+        "answer": 42,
+    }
+    assert library["logger"] == "some.library"
+    assert library["request_id"] == "req-log-1"
 
 
-def test_log_level_setting_filters_lines(
-    capsys: pytest.CaptureFixture[str], make_client: Callable[..., Any]
-) -> None:
-    client = make_client(create_app(Settings(log_level="WARNING")))
-    assert client.post(f"{API_PREFIX}/events", json=EVENT).status_code == 202
+def test_log_level_setting_filters_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    client = logging_app(Settings(log_level="ERROR")).test_client()
+    assert client.get("/log").status_code == 200
     assert log_lines(capsys.readouterr().out) == []

@@ -1,8 +1,9 @@
 # Managed by the relaykit template; "copier update" replaces this file.
-"""API docs that work offline: Swagger UI and ReDoc assets from an installed package.
+"""API docs that work offline: Swagger UI and ReDoc assets from installed packages.
 
-drf-spectacular-sidecar ships current builds of both; only its files are read,
-its (Django) code is never imported.
+Swagger UI 5 comes from swagger-ui-bundle-v2 (spec-first, the connexion team);
+ReDoc's standalone bundle from mkdocs-redoc-tag. Both are plain file packages
+with small dependencies; only their files are read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from flask import Blueprint
 from flask import Response
 from flask import send_from_directory
+from swagger_ui_bundle import swagger_ui_path
 
 __all__ = ["DOCS_ASSETS_PREFIX", "docs_assets_blueprint", "docs_config"]
 
@@ -31,12 +33,12 @@ SWAGGER_UI_CONFIG: dict[str, Any] = {
 ASSETS_MAX_AGE = 24 * 60 * 60
 
 
-def assets_root() -> Path:
-    """Folder of the installed Swagger UI and ReDoc builds."""
-    spec = importlib.util.find_spec("drf_spectacular_sidecar")
+def redoc_root() -> Path:
+    """Folder of the installed ReDoc standalone bundle."""
+    spec = importlib.util.find_spec("mkdocs_redoc_tag")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("drf-spectacular-sidecar is not installed: reinstall the service")
-    return Path(spec.submodule_search_locations[0]) / "static" / "drf_spectacular_sidecar"
+        raise RuntimeError("mkdocs-redoc-tag is not installed: reinstall the service")
+    return Path(spec.submodule_search_locations[0]) / "redoc" / "javascripts"
 
 
 def docs_config(enabled: bool) -> dict[str, Any]:
@@ -48,21 +50,21 @@ def docs_config(enabled: bool) -> dict[str, Any]:
     if enabled:
         config |= {
             "OPENAPI_SWAGGER_UI_PATH": "docs",
-            "OPENAPI_SWAGGER_UI_URL": f"{DOCS_ASSETS_PREFIX}/swagger-ui-dist/",
+            "OPENAPI_SWAGGER_UI_URL": f"{DOCS_ASSETS_PREFIX}/swagger-ui/",
             "OPENAPI_SWAGGER_UI_CONFIG": SWAGGER_UI_CONFIG,
             "OPENAPI_REDOC_PATH": "redoc",
-            "OPENAPI_REDOC_URL": f"{DOCS_ASSETS_PREFIX}/redoc/bundles/redoc.standalone.js",
+            "OPENAPI_REDOC_URL": f"{DOCS_ASSETS_PREFIX}/redoc/redoc.standalone.js",
         }
     return config
 
 
 def docs_assets_blueprint() -> Blueprint:
     """A blueprint serving the docs assets under :data:`DOCS_ASSETS_PREFIX`."""
-    root = assets_root()
+    roots = {"swagger-ui": Path(str(swagger_ui_path)), "redoc": redoc_root()}
     blueprint = Blueprint("docs_assets", __name__, url_prefix=DOCS_ASSETS_PREFIX)
 
-    @blueprint.get("/<path:filename>")
-    def docs_asset(filename: str) -> Response:
-        return send_from_directory(root, filename, max_age=ASSETS_MAX_AGE)
+    @blueprint.get("/<any('swagger-ui', redoc):package>/<path:filename>")
+    def docs_asset(package: str, filename: str) -> Response:
+        return send_from_directory(roots[package], filename, max_age=ASSETS_MAX_AGE)
 
     return blueprint

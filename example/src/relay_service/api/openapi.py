@@ -45,10 +45,11 @@ def operation_id(rule: Rule, method: str, methods: int) -> str:
     ``events.accept_event`` gives ``acceptEvent``; a view that serves several
     methods gets the method in front (``postAcceptEvent``).
     """
-    words = str(rule.endpoint).rsplit(".", 1)[-1].split("_")
+    words = [word for word in str(rule.endpoint).rsplit(".", 1)[-1].split("_") if word]
     if methods > 1:
         words.insert(0, method)
-    return words[0].lower() + "".join(word.capitalize() for word in words[1:])
+    # Keep the case inside words: a view named EventsById gives getEventsById.
+    return words[0][0].lower() + words[0][1:] + "".join(w[0].upper() + w[1:] for w in words[1:])
 
 
 class ContractPlugin(BasePlugin):
@@ -81,12 +82,19 @@ class ContractPlugin(BasePlugin):
                 "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
             },
         )
-        for _status, (name, title) in sorted(PROBLEM_RESPONSES.items()):
+        spec.components.header(
+            "Allow",
+            {"description": "The methods the path allows.", "schema": {"type": "string"}},
+        )
+        for status, (name, title) in sorted(PROBLEM_RESPONSES.items()):
+            headers = {REQUEST_ID_HEADER: REQUEST_ID_COMPONENT}
+            if status == 405:
+                headers["Allow"] = "Allow"
             spec.components.response(
                 name,
                 {
                     "description": title,
-                    "headers": {REQUEST_ID_HEADER: REQUEST_ID_COMPONENT},
+                    "headers": headers,
                     "content": {PROBLEM_CONTENT_TYPE: {"schema": "Problem"}},
                 },
             )

@@ -12,10 +12,11 @@ from pythonjsonlogger.json import JsonFormatter
 
 from .request_id import current_request_id
 
-__all__ = ["JSON_LOG_FORMAT", "RequestIdFilter", "configure_logging"]
+__all__ = ["JSON_LOG_FORMAT", "JSONLineHandler", "RequestIdFilter", "configure_logging"]
 
-#: Fields of every log line; a record's ``extra`` fields are added after them.
-JSON_LOG_FORMAT = "{asctime}{levelname}{name}{message}{request_id}"
+#: Fields of every log line, after ``time`` (ISO 8601, UTC); a record's
+#: ``extra`` fields are added after them.
+JSON_LOG_FORMAT = "{levelname}{name}{message}{request_id}"
 
 
 class RequestIdFilter(logging.Filter):
@@ -26,21 +27,33 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(app: Flask, level: str) -> None:
-    """Send the app's log lines to stdout as JSON, one object per line.
+class JSONLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes JSON lines to stdout; its class marks the handler this module installed."""
 
-    Replaces the handlers of ``app.logger`` (the package's logger), so that
-    calling it again, as tests do for every app, never doubles the output.
+
+def configure_logging(app: Flask, level: str) -> None:
+    """Send every log line, the app's and the libraries', to stdout as JSON.
+
+    The handler sits on the root logger and replaces the one an earlier call
+    installed, so calling it again (tests make many apps) never doubles lines;
+    handlers that others installed, such as pytest's, are left alone.
     """
-    handler = logging.StreamHandler(sys.stdout)
+    handler = JSONLineHandler(sys.stdout)
     handler.setFormatter(
         JsonFormatter(
             JSON_LOG_FORMAT,
             style="{",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
         )
     )
     handler.addFilter(RequestIdFilter())
-    app.logger.handlers = [handler]
+    root = logging.getLogger()
+    for installed in [h for h in root.handlers if isinstance(h, JSONLineHandler)]:
+        root.removeHandler(installed)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Flask gives its logger a handler of its own only when no logger above has one.
+    app.logger.handlers = []
     app.logger.setLevel(level)
-    app.logger.propagate = False
+    app.logger.propagate = True

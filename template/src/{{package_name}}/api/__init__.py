@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from flask import Flask
+from flask import Response
 from flask_smorest import Blueprint
 
 from ..about import API_PREFIX
@@ -34,6 +35,13 @@ BLUEPRINTS: tuple[tuple[Blueprint, str], ...] = (
 )
 
 
+def _sort_allow(response: Response) -> Response:
+    # Werkzeug builds Allow from a set, whose order changes from process to process.
+    if response.allow:
+        response.headers["Allow"] = ", ".join(sorted(response.allow))
+    return response
+
+
 def register_api(app: Flask, settings: Settings) -> ServiceApi:
     """Mount the API, its docs and its error handling on ``app``."""
     app.config |= {
@@ -45,6 +53,7 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
     }
     api = ServiceApi(app)
     app.register_error_handler(Exception, handle_unexpected_error)
+    app.after_request(_sort_allow)
     for blueprint, url_prefix in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=url_prefix or None)
     if settings.docs_enabled:

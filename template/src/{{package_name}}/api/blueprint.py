@@ -1,46 +1,99 @@
 # Managed by the relaykit template; "copier update" replaces this file.
-"""The service's Blueprint: flask-smorest's, with JSON bodies that must be JSON."""
+"""The service's Blueprint: flask-smorest's, with request bodies parsed as strict JSON."""
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
-from typing import NoReturn
 
 import flask
 import flask_smorest
 import marshmallow as ma
+from webargs import core
 from webargs.flaskparser import FlaskParser
-from webargs.flaskparser import is_json_request
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
 
-__all__ = ["Blueprint", "JSONBodyParser"]
+__all__ = ["MAX_JSON_DEPTH", "Blueprint", "JSONBodyParser", "parse_json"]
+
+#: The deepest nesting of arrays and objects a request body may have. Deeper
+#: bodies are refused before any code walks them recursively.
+MAX_JSON_DEPTH = 32
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text} is out of range")
+    return value
+
+
+def parse_json(data: bytes) -> Any:
+    """Decode a request body as strict JSON (RFC 8259).
+
+    NaN and Infinity, numbers out of range and nesting deeper than
+    :data:`MAX_JSON_DEPTH` are refused too.
+
+    :raises BadRequest: saying what is wrong.
+    """
+    try:
+        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError) as error:
+        # ValueError covers JSONDecodeError, UnicodeDecodeError and over-long integers.
+        reason = "it is nested too deeply" if isinstance(error, RecursionError) else error
+        raise BadRequest(f"The request body is not valid JSON: {reason}.") from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise BadRequest(f"The request body nests arrays and objects over {MAX_JSON_DEPTH} deep.")
+    return value
+
+
+def _depth(value: Any) -> int:
+    deepest, level = 0, [value]
+    while level:
+        deepest += 1
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+    return deepest
 
 
 class JSONBodyParser(FlaskParser):
-    """webargs parser that answers 415 for a body that is not declared as JSON,
-    and 400 with the decoder's message for a body that is not valid JSON.
+    """webargs parser for bodies that must be ``application/json``.
 
-    webargs alone would treat a non-JSON body as missing and answer 422.
+    - 415 for another content type or any content coding (webargs alone would
+      take a non-JSON body as missing and answer 422);
+    - 413 for a chunked body over ``MAX_CONTENT_LENGTH`` (Werkzeug stops
+      reading at the limit without saying so);
+    - 400 for a body that is not strict JSON.
     """
 
     def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
-        if not is_json_request(req):
+        if req.mimetype != "application/json":
             sent = req.mimetype or "no Content-Type"
             raise UnsupportedMediaType(
                 f"Send the request body as application/json; this request sent {sent}."
             )
-        return super().load_json(req, schema)
-
-    def _handle_invalid_json_error(
-        self,
-        error: json.JSONDecodeError | UnicodeDecodeError,
-        req: flask.Request,
-        *args: Any,
-        **kwargs: Any,
-    ) -> NoReturn:
-        raise BadRequest(f"The request body is not valid JSON: {error}.")
+        coding = req.headers.get("Content-Encoding", "identity").strip().lower()
+        if coding != "identity":
+            raise UnsupportedMediaType(
+                f"Send the request body uncompressed; Content-Encoding {coding} is not supported."
+            )
+        data = req.get_data(cache=True)
+        limit = req.max_content_length
+        if req.content_length is None and limit is not None and len(data) >= limit:
+            raise RequestEntityTooLarge()
+        if not data:
+            return core.missing
+        return parse_json(data)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import marshmallow as ma
 from flask import Response
@@ -47,7 +48,21 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
 }
 
 #: Where a field error was found, by webargs location.
-_LOCATIONS = {"json": "body", "query": "query", "headers": "header", "view_args": "path"}
+_LOCATIONS = {
+    "json": "body",
+    "form": "body",
+    "json_or_form": "body",
+    "files": "body",
+    "query": "query",
+    "querystring": "query",
+    "headers": "header",
+    "cookies": "cookie",
+    "view_args": "path",
+    "path": "path",
+}
+
+#: Characters kept as they are when a path becomes the ``instance`` URI reference.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class FieldErrorSchema(ma.Schema):
@@ -55,7 +70,7 @@ class FieldErrorSchema(ma.Schema):
 
     location = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(["body", "query", "header", "path"]),
+        validate=ma.validate.OneOf(["body", "query", "header", "cookie", "path"]),
         metadata={"description": "Part of the request that holds the field."},
     )
     pointer = ma.fields.String(
@@ -68,7 +83,14 @@ class FieldErrorSchema(ma.Schema):
 
 
 class ProblemSchema(ma.Schema):
-    """An error answer, as RFC 9457 problem details."""
+    """An error answer, as RFC 9457 problem details.
+
+    Clients must ignore members they do not know (RFC 9457, section 3.2), so the
+    contract allows more members than it lists.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(
         required=True,
@@ -82,7 +104,11 @@ class ProblemSchema(ma.Schema):
         required=True, metadata={"description": "What went wrong with this request."}
     )
     instance = ma.fields.String(
-        required=True, metadata={"description": "Path of the request that had the problem."}
+        required=True,
+        metadata={
+            "description": "Path of the request that had the problem.",
+            "format": "uri-reference",
+        },
     )
     request_id = ma.fields.String(
         required=True, metadata={"description": "Id of the request, as in X-Request-ID."}
@@ -113,7 +139,7 @@ def problem_response(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": request.path,
+        "instance": quote(request.path, safe=_PATH_SAFE),
         "request_id": current_request_id(),
     }
     if errors is not None:
@@ -138,7 +164,7 @@ def field_errors(messages: Mapping[str, Any]) -> list[dict[str, str]]:
     """
     errors: list[dict[str, str]] = []
     for location, tree in messages.items():
-        _flatten(_LOCATIONS.get(location, location), "", tree, errors)
+        _flatten(_LOCATIONS.get(location, "body"), "", tree, errors)
     return errors
 
 
@@ -165,7 +191,7 @@ def _detail(error: HTTPException) -> str:
     if status == 404:
         return f"There is no resource at {request.path}; /openapi.json lists them all."
     if status == 405:
-        allowed = ", ".join(getattr(error, "valid_methods", None) or [])
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
         return f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
     if status == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from ..fields import Timestamp
+
 __all__ = ["EventSchema", "ReceiptSchema"]
 
 #: Event types are dotted names such as ``order.created``.
@@ -33,9 +35,9 @@ class EventSchema(ma.Schema):
         ],
         metadata={"description": "What happened, as a dotted name.", "example": "order.created"},
     )
-    occurred_at = ma.fields.AwareDateTime(
+    occurred_at = Timestamp(
         required=True,
-        metadata={"description": "When it happened (RFC 3339, with a time zone)."},
+        metadata={"description": "When it happened (RFC 3339, with its offset)."},
     )
     source = ma.fields.String(
         required=True,
@@ -58,6 +60,6 @@ class ReceiptSchema(ma.Schema):
     request_id = ma.fields.String(
         required=True, metadata={"description": "The id of the request that carried it."}
     )
-    received_at = ma.fields.AwareDateTime(
+    received_at = Timestamp(
         required=True, metadata={"description": "When the service received it."}
     )
