@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint example docs
+.PHONY: test lint example docs bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,3 +25,6 @@ example: $(BIN)/.installed  ## regenerate template/openapi.json.jinja and exampl
 
 docs: $(BIN)/.installed  ## build the documentation site strictly into site/
 	$(BIN)/mkdocs build --strict
+
+bench: $(BIN)/.installed  ## measure what the pipeline costs per event
+	$(BIN)/python bench/pipeline_overhead.py

@@ -37,8 +37,10 @@ def test_event_is_accepted_with_a_receipt(client: FlaskClient) -> None:
     assert response.status_code == 202
     receipt = response.get_json()
     assert receipt["event_id"] == "evt-1"
+    assert receipt["status"] == "accepted"
     assert receipt["request_id"] == response.headers["X-Request-ID"]
     assert datetime.fromisoformat(receipt["received_at"]).tzinfo is not None
+    assert receipt["steps"][-1] == "stamp_request"
 
 
 def test_event_data_may_be_left_out(client: FlaskClient) -> None:

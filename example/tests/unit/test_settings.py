@@ -27,10 +27,32 @@ def test_settings_read_every_variable() -> None:
         "RELAY_MAX_CONTENT_LENGTH": "2048",
         "RELAY_LOG_LEVEL": "debug",
         "RELAY_DOCS_ENABLED": "off",
+        "RELAY_ENVIRONMENT": "eu-1.staging",
+        "RELAY_BATCH_MAX_ITEMS": "500",
+        "RELAY_PIPELINE_DISABLED": "drop_nulls, trim_strings",
+        "RELAY_PIPELINE_LOWERCASE": "type,data.kind",
+        "RELAY_PIPELINE_DROP_WHEN": "type=test.*, source=canary",
+        "RELAY_PIPELINE_RENAME": "data.old=data.new",
+        "RELAY_PIPELINE_REDACT": "data.password,data.card.number",
+        "RELAY_PIPELINE_ADD": "meta.env={environment},meta.team=ops",
     }
     assert Settings.from_env(env) == Settings(
-        max_content_length=2048, log_level="DEBUG", docs_enabled=False
+        max_content_length=2048,
+        log_level="DEBUG",
+        docs_enabled=False,
+        environment="eu-1.staging",
+        batch_max_items=500,
+        pipeline_disabled=("drop_nulls", "trim_strings"),
+        pipeline_lowercase=("type", "data.kind"),
+        pipeline_drop_when=(("type", "test.*"), ("source", "canary")),
+        pipeline_rename=(("data.old", "data.new"),),
+        pipeline_redact=("data.password", "data.card.number"),
+        pipeline_add=(("meta.env", "{environment}"), ("meta.team", "ops")),
     )
+
+
+def test_an_empty_list_setting_switches_its_step_off() -> None:
+    assert Settings.from_env({"RELAY_PIPELINE_LOWERCASE": ""}).pipeline_lowercase == ()
 
 
 @pytest.mark.parametrize(
@@ -40,7 +62,50 @@ def test_settings_read_every_variable() -> None:
         ("RELAY_MAX_CONTENT_LENGTH", "0", "RELAY_MAX_CONTENT_LENGTH='0': expected a whole"),
         ("RELAY_MAX_CONTENT_LENGTH", "-5", "RELAY_MAX_CONTENT_LENGTH='-5': expected a whole"),
         ("RELAY_LOG_LEVEL", "loud", "RELAY_LOG_LEVEL='loud': expected one of DEBUG"),
+        ("RELAY_MAX_CONTENT_LENGTH", "²", "RELAY_MAX_CONTENT_LENGTH='²': expected a whole"),
         ("RELAY_DOCS_ENABLED", "maybe", "RELAY_DOCS_ENABLED='maybe': expected true or false"),
+        ("RELAY_ENVIRONMENT", "prod env", "RELAY_ENVIRONMENT='prod env': expected letters"),
+        (
+            "RELAY_BATCH_MAX_ITEMS",
+            "1001",
+            "RELAY_BATCH_MAX_ITEMS='1001': expected a whole number from 1 to 1000",
+        ),
+        (
+            "RELAY_BATCH_MAX_ITEMS",
+            "0",
+            "RELAY_BATCH_MAX_ITEMS='0': expected a whole number from 1 to 1000",
+        ),
+        (
+            "RELAY_PIPELINE_DISABLED",
+            "Drop-Nulls",
+            "RELAY_PIPELINE_DISABLED='Drop-Nulls': 'Drop-Nulls' is not a step name",
+        ),
+        (
+            "RELAY_PIPELINE_REDACT",
+            "data..x",
+            "RELAY_PIPELINE_REDACT='data..x': 'data..x' is not a dotted path",
+        ),
+        (
+            "RELAY_PIPELINE_LOWERCASE",
+            "a b",
+            "RELAY_PIPELINE_LOWERCASE='a b': 'a b' is not a dotted path",
+        ),
+        (
+            "RELAY_PIPELINE_RENAME",
+            "data.a",
+            "RELAY_PIPELINE_RENAME='data.a': 'data.a' is not path=path",
+        ),
+        (
+            "RELAY_PIPELINE_RENAME",
+            "data.a=x..y",
+            "RELAY_PIPELINE_RENAME='data.a=x..y': 'x..y' in data.a=x..y is not a dotted path",
+        ),
+        (
+            "RELAY_PIPELINE_DROP_WHEN",
+            "type=",
+            "RELAY_PIPELINE_DROP_WHEN='type=': type= needs a glob",
+        ),
+        ("RELAY_PIPELINE_ADD", "=x", "RELAY_PIPELINE_ADD='=x': '=x' is not path=value"),
     ],
 )
 def test_settings_reject_a_bad_value_naming_the_variable(

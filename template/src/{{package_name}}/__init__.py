@@ -9,7 +9,7 @@ from .api import register_api
 from .observability.logs import configure_logging
 from .observability.request_id import install_request_id
 from .settings import Settings
-from .settings import settings_from_env_or_exit
+from .settings import SettingsError
 
 __all__ = ["create_app"]
 
@@ -20,12 +20,20 @@ def create_app(settings: Settings | None = None) -> Flask:
     Used by ``flask --app <package> run``, gunicorn and the tests alike.
 
     :param settings: the service's settings; ``None`` reads them from the
-        environment, and a bad value stops start-up with one line naming the
-        variable (exit status 1).
-    :returns: the Flask application, with its API, docs and error handling.
+        environment, and then a bad value, or a pipeline that settings
+        misconfigure, stops start-up with one line naming the variable (exit
+        status 1).
+    :raises SettingsError: when ``settings`` were given and misconfigure a pipeline.
     """
-    if settings is None:
-        settings = settings_from_env_or_exit()
+    if settings is not None:
+        return _build(settings)
+    try:
+        return _build(Settings.from_env())
+    except SettingsError as error:
+        raise SystemExit(f"configuration error: {error}") from None
+
+
+def _build(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.extensions["settings"] = settings

@@ -22,10 +22,10 @@ from werkzeug.routing import Rule
 
 from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import REQUEST_ID_PATTERN
+from .errors import handle_http_exception
 from .problems import PROBLEM_CONTENT_TYPE
 from .problems import PROBLEM_RESPONSES
 from .problems import ProblemSchema
-from .problems import handle_http_exception
 
 __all__ = ["ContractPlugin", "ServiceApi"]
 

@@ -1,8 +1,5 @@
 # Managed by the relaykit template; "copier update" replaces this file.
-"""Problem details (RFC 9457): the one place where errors become HTTP answers.
-
-Views raise; this module turns every exception into ``application/problem+json``.
-"""
+"""Problem details (RFC 9457): their schema, and how one is written for a request."""
 
 from __future__ import annotations
 
@@ -13,10 +10,7 @@ from urllib.parse import quote
 
 import marshmallow as ma
 from flask import Response
-from flask import current_app
 from flask import request
-from werkzeug.exceptions import HTTPException
-from werkzeug.exceptions import InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..observability.request_id import current_request_id
@@ -26,8 +20,8 @@ __all__ = [
     "PROBLEM_RESPONSES",
     "FieldErrorSchema",
     "ProblemSchema",
-    "handle_http_exception",
-    "handle_unexpected_error",
+    "field_errors",
+    "problem_body",
     "problem_response",
 ]
 
@@ -117,21 +111,24 @@ class ProblemSchema(ma.Schema):
         ma.fields.Nested(FieldErrorSchema),
         metadata={"description": "Every invalid field, for 422 answers."},
     )
+    step = ma.fields.String(
+        metadata={"description": "The pipeline step that refused the item, for 422 answers."}
+    )
 
 
-def problem_response(
+def problem_body(
     status: int,
     detail: str,
     *,
-    headers: Mapping[str, str] | None = None,
     errors: list[dict[str, str]] | None = None,
-) -> Response:
-    """Build a problem details answer for the current request.
+    step: str | None = None,
+) -> dict[str, Any]:
+    """The problem details of the current request, as a JSON object.
 
     :param status: HTTP status code.
     :param detail: what went wrong, written for the client.
-    :param headers: extra headers, e.g. ``Allow`` for 405.
     :param errors: field errors, each with ``location``, ``pointer``, ``detail``.
+    :param step: the pipeline step that refused the item.
     """
     title = PROBLEM_RESPONSES[status][1] if status in PROBLEM_RESPONSES else _reason(status)
     body: dict[str, Any] = {
@@ -144,9 +141,19 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    if step is not None:
+        body["step"] = step
+    return body
+
+
+def problem_response(body: dict[str, Any], *, headers: Mapping[str, str] | None = None) -> Response:
+    """Answer with a problem made by :func:`problem_body`.
+
+    :param headers: extra headers, e.g. ``Allow`` for 405.
+    """
     return Response(
         json.dumps(body),
-        status=status,
+        status=body["status"],
         headers=dict(headers or {}),
         content_type=PROBLEM_CONTENT_TYPE,
     )
@@ -156,15 +163,18 @@ def _reason(status: int) -> str:
     return HTTP_STATUS_CODES.get(status, "Error")
 
 
-def field_errors(messages: Mapping[str, Any]) -> list[dict[str, str]]:
+def field_errors(messages: Mapping[str, Any], prefix: str = "") -> list[dict[str, str]]:
     """Flatten webargs' nested validation messages into one entry per message.
 
     ``{"json": {"data": {"n": ["Not a valid integer."]}}}`` becomes
     ``[{"location": "body", "pointer": "/data/n", "detail": "Not a valid integer."}]``.
+
+    :param prefix: JSON Pointer put in front of every pointer, e.g. ``/events/3``
+        for the messages of one item of a batch.
     """
     errors: list[dict[str, str]] = []
     for location, tree in messages.items():
-        _flatten(_LOCATIONS.get(location, "body"), "", tree, errors)
+        _flatten(_LOCATIONS.get(location, "body"), prefix, tree, errors)
     return errors
 
 
@@ -184,55 +194,3 @@ def _flatten(location: str, pointer: str, tree: Any, out: list[dict[str, str]]) 
 def _escape(token: str) -> str:
     # RFC 6901, section 3: "~" and "/" are escaped inside a reference token.
     return token.replace("~", "~0").replace("/", "~1")
-
-
-def _detail(error: HTTPException) -> str:
-    status = error.code or 500
-    if status == 404:
-        return f"There is no resource at {request.path}; /openapi.json lists them all."
-    if status == 405:
-        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
-        return f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
-    if status == 413:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        return f"The request body is larger than the {limit} bytes this service accepts."
-    return error.description or _reason(status)
-
-
-def handle_http_exception(error: HTTPException) -> Response:
-    """Answer an HTTP error (404, 405, 413, 415, 422, ...) with problem details."""
-    if isinstance(error, InternalServerError):
-        # Flask wraps an exception no handler took; log the original one.
-        return handle_unexpected_error(error.original_exception or error)
-    status = error.code or 500
-    headers = {
-        key: value
-        for key, value in error.get_headers()
-        if key.lower() not in ("content-type", "content-length")
-    }
-    data = getattr(error, "data", None) or {}
-    if status == 422 and "messages" in data:
-        errors = field_errors(data["messages"])
-        noun = "field is" if len(errors) == 1 else "fields are"
-        return problem_response(
-            422,
-            f"{len(errors)} {noun} invalid; see errors.",
-            headers=headers,
-            errors=errors,
-        )
-    return problem_response(status, _detail(error), headers=headers)
-
-
-def handle_unexpected_error(error: BaseException) -> Response:
-    """Answer any failure of the service with a 500 that reveals nothing.
-
-    The traceback goes to the log with the request id, never to the client.
-    """
-    current_app.logger.error(
-        "unhandled error while handling %s %s", request.method, request.path, exc_info=error
-    )
-    return problem_response(
-        500,
-        f"The service failed to handle this request; it was logged with request id "
-        f"{current_request_id()}.",
-    )

@@ -22,9 +22,10 @@ from ..settings import Settings
 from . import health
 from .docs import docs_assets_blueprint
 from .docs import docs_config
+from .errors import register_error_handlers
 from .events import views as events
 from .openapi import ServiceApi
-from .problems import handle_unexpected_error
+from .pipelines import check_switched_off
 
 __all__ = ["BLUEPRINTS", "register_api"]
 
@@ -43,7 +44,10 @@ def _sort_allow(response: Response) -> Response:
 
 
 def register_api(app: Flask, settings: Settings) -> ServiceApi:
-    """Mount the API, its docs and its error handling on ``app``."""
+    """Mount the API, its docs, its pipelines and its error handling on ``app``.
+
+    :raises SettingsError: when settings misconfigure a pipeline.
+    """
     app.config |= {
         "API_TITLE": TITLE,
         "API_VERSION": version(DISTRIBUTION),
@@ -52,10 +56,11 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
         **docs_config(settings.docs_enabled),
     }
     api = ServiceApi(app)
-    app.register_error_handler(Exception, handle_unexpected_error)
+    register_error_handlers(app)
     app.after_request(_sort_allow)
     for blueprint, url_prefix in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=url_prefix or None)
+    check_switched_off(app, settings)
     if settings.docs_enabled:
         app.register_blueprint(docs_assets_blueprint())
     return api

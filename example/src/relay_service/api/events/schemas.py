@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from ..batch import EachItem
 from ..fields import Timestamp
+from ..problems import ProblemSchema
 
-__all__ = ["EventSchema", "ReceiptSchema"]
+__all__ = [
+    "BatchReceiptSchema",
+    "BatchSchema",
+    "EventSchema",
+    "ItemResultSchema",
+    "ReceiptSchema",
+]
 
 #: Event types are dotted names such as ``order.created``.
 EVENT_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$"
@@ -52,14 +60,83 @@ class EventSchema(ma.Schema):
 
 
 class ReceiptSchema(ma.Schema):
-    """Proof that the service accepted an event."""
+    """What the service did with an event: accepted it, or filtered it out on purpose."""
 
-    event_id = ma.fields.String(
-        required=True, metadata={"description": "The id of the accepted event."}
+    event_id = ma.fields.String(required=True, metadata={"description": "The id of the event."})
+    status = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["accepted", "filtered"]),
+        metadata={"description": "'accepted', or 'filtered' when a pipeline step dropped it."},
     )
     request_id = ma.fields.String(
         required=True, metadata={"description": "The id of the request that carried it."}
     )
     received_at = Timestamp(
         required=True, metadata={"description": "When the service received it."}
+    )
+    steps = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "The pipeline steps that ran over it, in order."},
+    )
+    reason = ma.fields.String(
+        metadata={"description": "Why it was filtered out (filtered events only)."}
+    )
+
+
+class BatchSchema(ma.Schema):
+    """Events sent together; each is validated and processed on its own."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    events = EachItem(
+        ma.fields.Nested(EventSchema),
+        required=True,
+        validate=ma.validate.Length(min=1, max=1000),
+        metadata={
+            "description": "The events; an invalid one is rejected alone. "
+            "RELAY_BATCH_MAX_ITEMS (default 100) may lower the limit."
+        },
+    )
+
+
+class ItemResultSchema(ma.Schema):
+    """What the service did with one event of a batch."""
+
+    index = ma.fields.Integer(
+        required=True, metadata={"description": "Position of the event in the batch."}
+    )
+    id = ma.fields.String(metadata={"description": "The event's id, when it sent one."})
+    status = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["accepted", "filtered", "rejected"]),
+        metadata={"description": "'accepted', 'filtered' on purpose, or 'rejected'."},
+    )
+    steps = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "The pipeline steps that ran over it (accepted, filtered)."},
+    )
+    reason = ma.fields.String(metadata={"description": "Why it was filtered out."})
+    # No description here: OpenAPI 3.0 allows none beside a $ref, and the contract
+    # must have the same shape in 3.0 and 3.1. The Problem schema describes itself.
+    problem = ma.fields.Nested(ProblemSchema)
+
+
+class BatchReceiptSchema(ma.Schema):
+    """What the service did with each event of a batch."""
+
+    request_id = ma.fields.String(
+        required=True, metadata={"description": "The id of the request that carried them."}
+    )
+    received_at = Timestamp(
+        required=True, metadata={"description": "When the service received them."}
+    )
+    accepted = ma.fields.Integer(required=True, metadata={"description": "Events accepted."})
+    filtered = ma.fields.Integer(required=True, metadata={"description": "Events filtered out."})
+    rejected = ma.fields.Integer(required=True, metadata={"description": "Events rejected."})
+    results = ma.fields.List(
+        ma.fields.Nested(ItemResultSchema),
+        required=True,
+        metadata={"description": "One result per event, in the batch's order."},
     )

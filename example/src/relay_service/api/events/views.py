@@ -1,22 +1,29 @@
 # Yours to edit: relaykit writes this file once.
-"""Accept events: validate them against the contract and answer with a receipt."""
+"""Accept events: validate them against the contract, run the events pipeline, answer."""
 
 from __future__ import annotations
 
-from datetime import UTC
-from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_smorest import abort
 
-from ...observability.request_id import current_request_id
+from ..batch import Item
+from ..batch import run_batch
 from ..blueprint import Blueprint
+from ..pipelines import install_pipeline
+from ..pipelines import request_context
+from ..pipelines import run_pipeline
+from .pipeline import build_pipeline
+from .schemas import BatchReceiptSchema
+from .schemas import BatchSchema
 from .schemas import EventSchema
 from .schemas import ReceiptSchema
 
 __all__ = ["blp"]
 
 blp = Blueprint("events", __name__, description="Ingest events.")
+install_pipeline(blp, "events", build_pipeline)
 
 EXAMPLE_EVENT = {
     "id": "evt-8a1f2c",
@@ -29,18 +36,46 @@ EXAMPLE_EVENT = {
 
 @blp.route("/events", methods=["POST"])
 @blp.arguments(EventSchema, example=EXAMPLE_EVENT)
-@blp.response(202, ReceiptSchema)
-def accept_event(event: dict[str, Any]) -> dict[str, Any]:
+@blp.response(202, ReceiptSchema, description="Accepted: the event went through the pipeline.")
+@blp.alt_response(
+    200,
+    schema=ReceiptSchema,
+    description="Filtered out on purpose by a pipeline step; sending it again changes nothing.",
+)
+def accept_event(event: dict[str, Any]) -> Any:
     """Accept one event.
 
-    The event is validated against the contract; every invalid field is
-    reported at once in a 422 problem.
+    The event is validated against the contract (every invalid field is
+    reported at once in a 422 problem), then runs through the events pipeline;
+    a step may refuse it (422, naming the step) or filter it out (200).
     """
+    context = request_context()
+    outcome = run_pipeline("events", event, context)
+    receipt = {
+        "event_id": event["id"],
+        "request_id": context.request_id,
+        "received_at": context.received_at,
+        "steps": list(outcome.steps),
+    }
+    if outcome.dropped is not None:
+        return {**receipt, "status": "filtered", "reason": outcome.dropped.reason}, 200
     current_app.logger.info(
         "event accepted", extra={"event_id": event["id"], "event_type": event["type"]}
     )
-    return {
-        "event_id": event["id"],
-        "request_id": current_request_id(),
-        "received_at": datetime.now(UTC),
-    }
+    return {**receipt, "status": "accepted"}
+
+
+@blp.route("/events:batch", methods=["POST"])
+@blp.arguments(BatchSchema, example={"events": [EXAMPLE_EVENT]})
+@blp.response(200, BatchReceiptSchema, description="What happened to each event.")
+def accept_batch(batch: dict[str, list[Item]]) -> Any:
+    """Accept a batch of events, each on its own.
+
+    Every event is validated and run through the events pipeline by itself: an
+    invalid or refused event is rejected with its own problem, and the others
+    are accepted or filtered as if sent alone.
+    """
+    limit = current_app.extensions["settings"].batch_max_items
+    if len(batch["events"]) > limit:
+        abort(422, messages={"json": {"events": [f"Longer than maximum length {limit}."]}})
+    return run_batch("events", batch["events"], request_context())

@@ -1,71 +1,33 @@
 # Managed by the relaykit template; "copier update" replaces this file.
 """Settings from environment variables, parsed and validated once at start-up.
 
-Only this module reads ``os.environ``; everything else receives a ``Settings``.
+Only this package reads ``os.environ``; everything else receives a ``Settings``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError", "settings_from_env_or_exit"]
+from .parsers import SettingsError
+from .parsers import parse_batch_size
+from .parsers import parse_byte_count
+from .parsers import parse_environment
+from .parsers import parse_flag
+from .parsers import parse_log_level
+from .parsers import parse_moves
+from .parsers import parse_paths
+from .parsers import parse_patterns
+from .parsers import parse_step_names
+from .parsers import parse_values
+
+__all__ = ["ENV_PREFIX", "Settings", "SettingsError"]
 
 #: Every setting is the environment variable ``ENV_PREFIX + FIELD_NAME.upper()``.
 ENV_PREFIX = "RELAY_"
-
-#: Log levels accepted by ``RELAY_LOG_LEVEL``.
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-# ASCII digits only: str.isdigit() also takes "²" and "١٢٣".
-_DIGITS = re.compile(r"[0-9]+")
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
-
-
-class SettingsError(ValueError):
-    """A setting has a bad value; the message names the variable and the fix."""
-
-
-def parse_byte_count(name: str, raw: str) -> int:
-    """Parse a positive whole number of bytes.
-
-    :raises SettingsError: when ``raw`` is not a whole number from 1 up.
-    """
-    value = raw.strip()
-    if not _DIGITS.fullmatch(value) or int(value) < 1:
-        raise SettingsError(
-            f"{name}={raw!r}: expected a whole number of bytes from 1 up, e.g. 1048576"
-        )
-    return int(value)
-
-
-def parse_log_level(name: str, raw: str) -> str:
-    """Parse a log level name, case-insensitively.
-
-    :raises SettingsError: when ``raw`` is not one of :data:`LOG_LEVELS`.
-    """
-    value = raw.strip().upper()
-    if value not in LOG_LEVELS:
-        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(LOG_LEVELS)}, e.g. INFO")
-    return value
-
-
-def parse_flag(name: str, raw: str) -> bool:
-    """Parse a yes/no flag: ``1 true yes on`` or ``0 false no off``.
-
-    :raises SettingsError: for any other value.
-    """
-    value = raw.strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise SettingsError(f"{name}={raw!r}: expected true or false")
 
 
 def _setting(default: Any, parse: Callable[[str, str], Any]) -> Any:
@@ -84,11 +46,30 @@ class Settings:
     :param log_level: the lowest level of log lines written to stdout.
     :param docs_enabled: serve Swagger UI at ``/docs`` and ReDoc at
         ``/redoc``; ``/openapi.json`` is always served.
+    :param environment: name of the deployment, e.g. ``production``; steps may
+        stamp it on items (``RELAY_PIPELINE_ADD=meta.environment={environment}``).
+    :param batch_max_items: the most events one batch request may hold.
+    :param pipeline_disabled: names of pipeline steps switched off; ``()`` runs them all.
+    :param pipeline_lowercase: paths whose strings ``lowercase_values`` lower-cases.
+    :param pipeline_drop_when: ``(path, glob)`` rules; ``drop_matching`` filters
+        out an item whose string at a path matches; ``()`` filters nothing.
+    :param pipeline_rename: ``(source, target)`` moves done by ``rename_fields``.
+    :param pipeline_redact: paths whose values ``redact_fields`` replaces.
+    :param pipeline_add: ``(path, value)`` pairs set by ``add_fields``; ``{name}``
+        in a value is replaced by the setting ``name``.
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
     log_level: str = _setting("INFO", parse_log_level)
     docs_enabled: bool = _setting(True, parse_flag)
+    environment: str = _setting("development", parse_environment)
+    batch_max_items: int = _setting(100, parse_batch_size)
+    pipeline_disabled: tuple[str, ...] = _setting((), parse_step_names)
+    pipeline_lowercase: tuple[str, ...] = _setting(("type",), parse_paths)
+    pipeline_drop_when: tuple[tuple[str, str], ...] = _setting((), parse_patterns)
+    pipeline_rename: tuple[tuple[str, str], ...] = _setting((), parse_moves)
+    pipeline_redact: tuple[str, ...] = _setting((), parse_paths)
+    pipeline_add: tuple[tuple[str, str], ...] = _setting((), parse_values)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -110,14 +91,3 @@ class Settings:
                 raise SettingsError(f"{key} is not a setting of this service: known are {known}")
             values[field.name] = field.metadata["parse"](key, env[key])
         return cls(**values)
-
-
-def settings_from_env_or_exit() -> Settings:
-    """Read the settings from ``os.environ``, or stop with one clear line.
-
-    :raises SystemExit: with the message ``configuration error: ...`` (status 1).
-    """
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise SystemExit(f"configuration error: {exc}") from None

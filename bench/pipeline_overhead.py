@@ -1,0 +1,90 @@
+"""What the events pipeline costs per event: the endpoint with its default steps
+against the same endpoint with every step switched off, in interleaved rounds.
+
+    python bench/pipeline_overhead.py [--events 2000] [--rounds 7]
+
+Runs the committed example/ service in this environment (``make bench``).
+Prints per-event times (medians over rounds) and the overhead; no thresholds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import site
+import statistics
+import sysconfig
+import time
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from generator.install import installed
+from generator.refresh import EXAMPLE
+
+EVENT = {
+    "id": "evt-bench",
+    "type": "Order.Created",
+    "occurred_at": "2026-01-01T12:00:00Z",
+    "source": " shop ",
+    "data": {"Order ID": 1042, "lines": [{"SKU": "A-1", "qty": 2}], "note": None},
+}
+
+
+def per_event_ns(client: Any, path: str, events: int) -> float:
+    started = time.perf_counter_ns()
+    for _ in range(events):
+        response = client.post(path, json=EVENT)
+        assert response.status_code == 202, response.get_data(as_text=True)
+    return (time.perf_counter_ns() - started) / events
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=2000, help="events per round and variant")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds")
+    args = parser.parse_args()
+
+    with installed(EXAMPLE) as package:
+        # The editable install's .pth file is new: let this process read it.
+        site.addsitedir(sysconfig.get_paths()["purelib"])
+        service = importlib.import_module(package)
+        settings_module = importlib.import_module(f"{package}.settings")
+        builtin = importlib.import_module(f"{package}.pipeline.builtin")
+        about = importlib.import_module(f"{package}.about")
+        settings_cls = settings_module.Settings
+        default = service.create_app(settings_cls(log_level="WARNING"))
+        empty = service.create_app(
+            settings_cls(log_level="WARNING", pipeline_disabled=builtin.BUILTIN_STEPS)
+        )
+        path = f"{about.API_PREFIX}/events"
+        clients = {"empty pipeline": empty.test_client(), "default steps": default.test_client()}
+        results: dict[str, list[float]] = {name: [] for name in clients}
+        for round_number in range(args.rounds):
+            order = list(clients) if round_number % 2 == 0 else list(reversed(clients))
+            for name in order:
+                results[name].append(per_event_ns(clients[name], path, args.events))
+
+        pipeline = default.extensions["pipelines"]["events"]
+        context_cls = importlib.import_module(f"{package}.pipeline").Context
+        context = context_cls("req-bench", datetime.now(UTC), settings_cls())
+        started = time.perf_counter_ns()
+        for _ in range(args.events):
+            pipeline.run(dict(EVENT), context)
+        run_alone = (time.perf_counter_ns() - started) / args.events
+
+    medians = {name: statistics.median(times) for name, times in results.items()}
+    overhead = medians["default steps"] - medians["empty pipeline"]
+    steps = ", ".join(pipeline.names)
+    print(f"events per round and variant: {args.events}, rounds: {args.rounds}")
+    for name, median in medians.items():
+        print(f"{name:>15}: {median / 1000:8.1f} us per event (median)")
+    print(
+        f"       overhead: {overhead / 1000:8.1f} us per event "
+        f"({medians['default steps'] / medians['empty pipeline']:.3f}x the empty pipeline)"
+    )
+    print(f" pipeline alone: {run_alone / 1000:8.1f} us per event ({steps})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Every exception becomes problem details: the one place where errors meet HTTP.
+
+Views and steps raise; the handlers here answer, and log what the client must not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import current_app
+from flask import request
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
+
+from ..observability.request_id import current_request_id
+from ..pipeline import BrokenStepError
+from ..pipeline import StepError
+from .problems import field_errors
+from .problems import problem_body
+from .problems import problem_response
+
+__all__ = [
+    "handle_http_exception",
+    "register_error_handlers",
+    "step_error_problem",
+    "step_failure_problem",
+    "unexpected_error_problem",
+    "validation_problem",
+]
+
+
+def validation_problem(messages: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The 422 problem listing every invalid field of ``messages`` (webargs' form)."""
+    errors = field_errors(messages, prefix)
+    noun = "field is" if len(errors) == 1 else "fields are"
+    return problem_body(422, f"{len(errors)} {noun} invalid; see errors.", errors=errors)
+
+
+def step_error_problem(error: StepError, prefix: str = "") -> dict[str, Any]:
+    """The 422 problem of a step that refused an item; it names the step."""
+    pointer = prefix + error.pointer
+    return problem_body(
+        422,
+        f"The {error.step} step refused the item: {error.detail}",
+        errors=[{"location": "body", "pointer": pointer, "detail": error.detail}],
+        step=error.step,
+    )
+
+
+def step_failure_problem(error: BrokenStepError) -> dict[str, Any]:
+    """The 500 problem of a step that broke; the log line, not the answer, names the step."""
+    current_app.logger.error(
+        "pipeline step %s failed", error.step, extra={"step": error.step}, exc_info=error.__cause__
+    )
+    return _failure_body()
+
+
+def unexpected_error_problem(error: BaseException) -> dict[str, Any]:
+    """The 500 problem of any other failure; the traceback goes to the log only."""
+    current_app.logger.error(
+        "unhandled error while handling %s %s", request.method, request.path, exc_info=error
+    )
+    return _failure_body()
+
+
+def _failure_body() -> dict[str, Any]:
+    return problem_body(
+        500,
+        f"The service failed to handle this request; it was logged with request id "
+        f"{current_request_id()}.",
+    )
+
+
+def _detail(error: HTTPException) -> str:
+    status = error.code or 500
+    if status == 404:
+        return f"There is no resource at {request.path}; /openapi.json lists them all."
+    if status == 405:
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+        return f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
+    if status == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return f"The request body is larger than the {limit} bytes this service accepts."
+    return error.description or error.name
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Answer an HTTP error (404, 405, 413, 415, 422, ...) with problem details."""
+    if isinstance(error, InternalServerError):
+        # Flask wraps an exception no handler took; log the original one.
+        return problem_response(unexpected_error_problem(error.original_exception or error))
+    headers = {
+        key: value
+        for key, value in error.get_headers()
+        if key.lower() not in ("content-type", "content-length")
+    }
+    data = getattr(error, "data", None) or {}
+    if error.code == 422 and "messages" in data:
+        return problem_response(validation_problem(data["messages"]), headers=headers)
+    return problem_response(problem_body(error.code or 500, _detail(error)), headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer pipeline errors and any unexpected exception with problem details.
+
+    HTTP errors reach :func:`handle_http_exception` through the Api.
+    """
+    app.register_error_handler(StepError, lambda error: problem_response(step_error_problem(error)))
+    app.register_error_handler(
+        BrokenStepError, lambda error: problem_response(step_failure_problem(error))
+    )
+    app.register_error_handler(
+        Exception, lambda error: problem_response(unexpected_error_problem(error))
+    )

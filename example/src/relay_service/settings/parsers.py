@@ -1,0 +1,182 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Parsers of setting values: each turns one environment variable's text into a value."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "BATCH_MAX_ITEMS_LIMIT",
+    "LOG_LEVELS",
+    "SettingsError",
+    "parse_batch_size",
+    "parse_byte_count",
+    "parse_environment",
+    "parse_flag",
+    "parse_log_level",
+    "parse_moves",
+    "parse_paths",
+    "parse_patterns",
+    "parse_step_names",
+    "parse_values",
+]
+
+#: Log levels accepted by ``RELAY_LOG_LEVEL``.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+#: The most events one batch may hold, whatever RELAY_BATCH_MAX_ITEMS says.
+BATCH_MAX_ITEMS_LIMIT = 1000
+
+# ASCII digits only: str.isdigit() also takes "²" and "١٢٣".
+_DIGITS = re.compile(r"[0-9]+")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+#: A dotted path into a payload: object keys joined by dots, e.g. data.card.number.
+_PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
+class SettingsError(ValueError):
+    """A setting has a bad value; the message names the variable and the fix."""
+
+
+def parse_byte_count(name: str, raw: str) -> int:
+    """Parse a positive whole number of bytes.
+
+    :raises SettingsError: when ``raw`` is not a whole number from 1 up.
+    """
+    value = raw.strip()
+    if not _DIGITS.fullmatch(value) or int(value) < 1:
+        raise SettingsError(
+            f"{name}={raw!r}: expected a whole number of bytes from 1 up, e.g. 1048576"
+        )
+    return int(value)
+
+
+def parse_batch_size(name: str, raw: str) -> int:
+    """Parse a batch size from 1 to :data:`BATCH_MAX_ITEMS_LIMIT`.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip()
+    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= BATCH_MAX_ITEMS_LIMIT:
+        raise SettingsError(
+            f"{name}={raw!r}: expected a whole number from 1 to {BATCH_MAX_ITEMS_LIMIT}, e.g. 100"
+        )
+    return int(value)
+
+
+def parse_environment(name: str, raw: str) -> str:
+    """Parse a deployment environment name such as ``production`` or ``eu-1.staging``.
+
+    :raises SettingsError: for an empty name or one with other characters.
+    """
+    value = raw.strip()
+    if not _ENVIRONMENT.fullmatch(value):
+        raise SettingsError(
+            f"{name}={raw!r}: expected letters, digits and . _ - such as production"
+        )
+    return value
+
+
+def _items(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def parse_step_names(name: str, raw: str) -> tuple[str, ...]:
+    """Parse a comma-separated list of step names, e.g. ``drop_nulls,trim_strings``.
+
+    Whether each names a step of the service is checked once the pipelines exist.
+
+    :raises SettingsError: for a name that cannot be a step's name.
+    """
+    names = _items(raw)
+    for item in names:
+        if not _NAME.fullmatch(item):
+            raise SettingsError(f"{name}={raw!r}: {item!r} is not a step name such as drop_nulls")
+    return tuple(names)
+
+
+def parse_paths(name: str, raw: str) -> tuple[str, ...]:
+    """Parse a comma-separated list of dotted paths, e.g. ``data.password,data.card.number``.
+
+    :raises SettingsError: for an item that is not a dotted path.
+    """
+    paths = _items(raw)
+    for path in paths:
+        if not _PATH.fullmatch(path):
+            raise SettingsError(
+                f"{name}={raw!r}: {path!r} is not a dotted path such as data.card.number"
+            )
+    return tuple(paths)
+
+
+def _path_pairs(name: str, raw: str, right: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in _items(raw):
+        path, equals, value = item.partition("=")
+        if not equals or not _PATH.fullmatch(path.strip()):
+            raise SettingsError(
+                f"{name}={raw!r}: {item!r} is not path={right}, e.g. data.old=data.new"
+            )
+        pairs.append((path.strip(), value.strip()))
+    return pairs
+
+
+def parse_moves(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``source=target`` pairs of dotted paths, e.g. ``data.old=data.new``.
+
+    :raises SettingsError: for an item that is not two dotted paths.
+    """
+    pairs = _path_pairs(name, raw, "path")
+    for source, target in pairs:
+        if not _PATH.fullmatch(target):
+            raise SettingsError(
+                f"{name}={raw!r}: {target!r} in {source}={target} is not a dotted path"
+            )
+    return tuple(pairs)
+
+
+def parse_patterns(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``path=glob`` pairs, e.g. ``type=test.*``.
+
+    :raises SettingsError: for an item that is not a path and a non-empty glob.
+    """
+    pairs = _path_pairs(name, raw, "glob")
+    for path, pattern in pairs:
+        if not pattern:
+            raise SettingsError(f"{name}={raw!r}: {path}= needs a glob, e.g. {path}=test.*")
+    return tuple(pairs)
+
+
+def parse_values(name: str, raw: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``path=value`` pairs, e.g. ``meta.environment={environment}``.
+
+    :raises SettingsError: for an item that is not a path and a value.
+    """
+    return tuple(_path_pairs(name, raw, "value"))
+
+
+def parse_log_level(name: str, raw: str) -> str:
+    """Parse a log level name, case-insensitively.
+
+    :raises SettingsError: when ``raw`` is not one of :data:`LOG_LEVELS`.
+    """
+    value = raw.strip().upper()
+    if value not in LOG_LEVELS:
+        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(LOG_LEVELS)}, e.g. INFO")
+    return value
+
+
+def parse_flag(name: str, raw: str) -> bool:
+    """Parse a yes/no flag: ``1 true yes on`` or ``0 false no off``.
+
+    :raises SettingsError: for any other value.
+    """
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r}: expected true or false")
