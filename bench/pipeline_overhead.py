@@ -3,7 +3,7 @@ against the same endpoint with every step switched off, in interleaved rounds.
 
     python bench/pipeline_overhead.py [--events 2000] [--rounds 7]
 
-Runs the committed example/ service in this environment (``make bench``).
+Runs the committed example/ service, installed into a scratch folder (``make bench``).
 Prints per-event times (medians over rounds) and the overhead; no thresholds.
 """
 
@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import site
 import statistics
-import sysconfig
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from generator.install import installed
-from generator.refresh import EXAMPLE
+#: The default render, committed at the root of the repository.
+EXAMPLE = Path(__file__).resolve().parent.parent / "example"
 
 EVENT = {
     "id": "evt-bench",
@@ -45,9 +47,20 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds")
     args = parser.parse_args()
 
-    with installed(EXAMPLE) as package:
-        # The editable install's .pth file is new: let this process read it.
-        site.addsitedir(sysconfig.get_paths()["purelib"])
+    with tempfile.TemporaryDirectory() as scratch:
+        # Into a folder of its own: this environment is left as it is.
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "--no-build-isolation", "--target", scratch, str(EXAMPLE)],
+            check=True,
+        )  # fmt: skip
+        sys.path.insert(0, scratch)
+        answers = (EXAMPLE / ".copier-answers.yml").read_text(encoding="utf-8")
+        package = next(
+            line.split(":", 1)[1].strip()
+            for line in answers.splitlines()
+            if line.startswith("package_name:")
+        )
         service = importlib.import_module(package)
         settings_module = importlib.import_module(f"{package}.settings")
         builtin = importlib.import_module(f"{package}.pipeline.builtin")

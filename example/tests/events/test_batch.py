@@ -10,6 +10,10 @@ import pytest
 
 from relay_service import create_app
 from relay_service.about import API_PREFIX
+from relay_service.pipeline import Context
+from relay_service.pipeline import Payload
+from relay_service.pipeline import Pipeline
+from relay_service.pipeline.builtin import stamp_request
 from relay_service.settings import Settings
 
 BATCH = f"{API_PREFIX}/events:batch"
@@ -54,7 +58,7 @@ def test_a_batch_answers_per_event(make_client: Callable[..., Any]) -> None:
         "/events/1/occurred_at",
         "/events/1/extra",
     }
-    assert results[2]["reason"] == "type 'test.ping' matches 'test.*'"
+    assert results[2]["reason"] == "type matches 'test.*'"
     refused = results[3]["problem"]
     assert refused["step"] == "normalise_keys"
     assert refused["errors"][0]["pointer"] == "/events/3/data"
@@ -77,3 +81,49 @@ def test_a_batch_that_is_not_a_list_of_events_is_refused(client: Any, body: Any)
     response = client.post(BATCH, json=body)
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+
+
+def test_one_deep_event_sinks_nothing_but_itself(make_client: Callable[..., Any]) -> None:
+    client = make_client(create_app(Settings()))
+    deep: Any = "leaf"
+    for _ in range(33):  # 34 levels: over the 32 an event's data may have
+        deep = {"x": deep}
+    response = client.post(BATCH, json={"events": [event(0), event(1, data={"x": deep})]})
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [result["status"] for result in results] == ["accepted", "rejected"]
+    errors = results[1]["problem"]["errors"]
+    assert errors == [
+        {
+            "location": "body",
+            "pointer": "/events/1/data",
+            "detail": "Nested more than 32 levels deep.",
+        }
+    ]
+
+
+def test_a_list_over_the_absolute_limit_is_refused_before_any_event_is_loaded(
+    client: Any,
+) -> None:
+    response = client.post(BATCH, json={"events": [{}] * 100_000})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"location": "body", "pointer": "/events", "detail": "Longer than maximum length 1000."}
+    ]
+
+
+def explode(payload: Payload, context: Context) -> Payload:
+    if payload["id"] == "evt-1":
+        raise ZeroDivisionError("boom")
+    return payload
+
+
+def test_a_broken_step_rejects_only_its_event(make_client: Callable[..., Any]) -> None:
+    app = create_app(Settings())
+    app.extensions["pipelines"]["events"] = Pipeline.declare(explode, stamp_request)
+    response = make_client(app).post(BATCH, json={"events": [event(0), event(1), event(2)]})
+    assert response.status_code == 200
+    results = response.get_json()["results"]
+    assert [result["status"] for result in results] == ["accepted", "rejected", "accepted"]
+    assert results[1]["problem"]["status"] == 500
+    assert "boom" not in response.get_data(as_text=True)

@@ -81,3 +81,14 @@ def test_a_body_that_is_not_an_object_is_rejected(client: FlaskClient, payload: 
     response = client.post(EVENTS, data=payload, content_type="application/json")
     body = problem(response, 422)
     assert [error["pointer"] for error in body["errors"]] == [""]
+
+
+def test_data_may_nest_32_levels_but_no_more(client: FlaskClient) -> None:
+    data: Any = {}
+    for _ in range(31):
+        data = {"x": data}
+    assert client.post(EVENTS, json={**EVENT, "data": data}).status_code == 202
+    body = problem(client.post(EVENTS, json={**EVENT, "data": {"x": data}}), 422)
+    assert body["errors"] == [
+        {"location": "body", "pointer": "/data", "detail": "Nested more than 32 levels deep."}
+    ]

@@ -16,6 +16,8 @@ from relay_service.pipeline import Payload
 from relay_service.pipeline import Pipeline
 from relay_service.pipeline import StepError
 from relay_service.pipeline import StepTimings
+from relay_service.pipeline.paths import normal_key
+from relay_service.pipeline.paths import pointer
 from relay_service.settings import Settings
 
 CONTEXT = Context(
@@ -114,8 +116,35 @@ def test_returning_something_else_than_a_payload_is_a_step_failure() -> None:
 
 def test_step_timings_sum_up_runs_by_step() -> None:
     timings = StepTimings()
-    timings.record(("a", "b"), (10, 20))
-    timings.record(("a",), (30,))
+    timings.record(("a", "b"), (30, 20))
+    timings.record(("a",), (10,))
     stats = timings.snapshot()
     assert (stats["a"].count, stats["a"].total_ns, stats["a"].max_ns) == (2, 40, 30)
     assert (stats["b"].count, stats["b"].total_ns, stats["b"].max_ns) == (1, 20, 20)
+
+
+def test_a_run_measures_each_step() -> None:
+    outcome = Pipeline.declare(append_a, append_b).run({}, CONTEXT)
+    assert len(outcome.durations_ns) == 2
+    assert sum(outcome.durations_ns) > 0
+
+
+def test_an_error_carries_the_steps_that_ran_up_to_it() -> None:
+    with pytest.raises(StepError) as refused:
+        Pipeline.declare(append_a, refuse, append_b).run({}, CONTEXT)
+    assert refused.value.steps == ("append_a", "refuse")
+    assert len(refused.value.durations_ns) == 2
+    with pytest.raises(BrokenStepError) as failed:
+        Pipeline.declare(crash).run({}, CONTEXT)
+    assert failed.value.steps == ("crash",)
+    assert len(failed.value.durations_ns) == 1
+
+
+def test_paths_give_escaped_pointers_and_normal_keys() -> None:
+    assert pointer(("a/b", "c~d", "e")) == "/a~1b/c~0d/e"
+    assert pointer(()) == ""
+    assert [normal_key(key) for key in ("Order ID", "orderId", " x-y.z ")] == [
+        "order_id",
+        "order_id",
+        "x_y_z",
+    ]

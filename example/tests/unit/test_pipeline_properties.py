@@ -21,10 +21,10 @@ from relay_service.pipeline.builtin import drop_matching
 from relay_service.pipeline.builtin import drop_nulls
 from relay_service.pipeline.builtin import lowercase_values
 from relay_service.pipeline.builtin import normalise_keys
-from relay_service.pipeline.builtin import redact_fields
 from relay_service.pipeline.builtin import rename_fields
 from relay_service.pipeline.builtin import stamp_request
 from relay_service.pipeline.builtin import trim_strings
+from relay_service.pipeline.redaction import redact_fields
 from relay_service.settings import Settings
 
 #: Every built-in step on, configured with paths that may or may not exist.
@@ -57,13 +57,13 @@ PAYLOADS = st.fixed_dictionaries(
 def build_pipeline(settings: Settings) -> Pipeline:
     """Every built-in step, in the order the events pipeline uses them."""
     return Pipeline.declare(
+        redact_fields(settings.pipeline_redact),
         trim_strings,
         normalise_keys,
         lowercase_values(settings.pipeline_lowercase),
         drop_nulls,
         drop_matching(settings.pipeline_drop_when),
         rename_fields(settings.pipeline_rename),
-        redact_fields(settings.pipeline_redact),
         add_fields(settings.pipeline_add, settings),
         stamp_request,
     )

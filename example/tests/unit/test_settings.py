@@ -9,7 +9,9 @@ import subprocess
 import sys
 
 import pytest
+from flask import Flask
 
+from relay_service.api.pipelines import check_pipeline_settings
 from relay_service.settings import Settings
 from relay_service.settings import SettingsError
 
@@ -106,6 +108,21 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
             "RELAY_PIPELINE_DROP_WHEN='type=': type= needs a glob",
         ),
         ("RELAY_PIPELINE_ADD", "=x", "RELAY_PIPELINE_ADD='=x': '=x' is not path=value"),
+        (
+            "RELAY_PIPELINE_RENAME",
+            "data.a=data.a",
+            "RELAY_PIPELINE_RENAME='data.a=data.a': data.a=data.a moves a value onto or into itself",
+        ),
+        (
+            "RELAY_PIPELINE_RENAME",
+            "data=data.x",
+            "RELAY_PIPELINE_RENAME='data=data.x': data=data.x moves a value onto or into itself",
+        ),
+        (
+            "RELAY_PIPELINE_REDACT",
+            "data.**",
+            "RELAY_PIPELINE_REDACT='data.**': 'data.**' is not a dotted path",
+        ),
     ],
 )
 def test_settings_reject_a_bad_value_naming_the_variable(
@@ -147,3 +164,10 @@ def test_start_up_stops_with_one_line_on_a_bad_setting(command: list[str]) -> No
         "configuration error: RELAY_LOG_LEVEL='loud': expected one of "
         "DEBUG, INFO, WARNING, ERROR, CRITICAL, e.g. INFO"
     ]
+
+
+def test_pipeline_settings_without_a_pipeline_are_refused() -> None:
+    app = Flask("bare")
+    with pytest.raises(SettingsError, match=r"^RELAY_PIPELINE_REDACT is set, but no blueprint"):
+        check_pipeline_settings(app, Settings(pipeline_redact=("data.password",)))
+    check_pipeline_settings(app, Settings())

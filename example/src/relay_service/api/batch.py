@@ -58,6 +58,11 @@ class EachItem(ma.fields.List[Any]):
     ) -> list[Item]:
         if not isinstance(value, list):
             raise self.make_error("invalid")
+        # Check the length before loading any item: a long list of small items
+        # would otherwise cost seconds before the Length validator refused it.
+        for validator in self.validators:
+            if isinstance(validator, ma.validate.Length) and validator.max is not None:
+                validator(value)
         items = []
         for index, raw in enumerate(value):
             pointer = f"/{self.data_key or attr}/{index}"
@@ -103,7 +108,8 @@ def _result(pipeline: str, item: Item, context: Context) -> dict[str, Any]:
     except StepError as error:
         return {**result, "status": "rejected", "problem": step_error_problem(error, item.pointer)}
     except BrokenStepError as error:
-        return {**result, "status": "rejected", "problem": step_failure_problem(error)}
+        problem = step_failure_problem(error, item.pointer)
+        return {**result, "status": "rejected", "problem": problem}
     result["steps"] = list(outcome.steps)
     if outcome.dropped is not None:
         return {**result, "status": "filtered", "reason": outcome.dropped.reason}

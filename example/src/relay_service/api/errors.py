@@ -50,10 +50,14 @@ def step_error_problem(error: StepError, prefix: str = "") -> dict[str, Any]:
     )
 
 
-def step_failure_problem(error: BrokenStepError) -> dict[str, Any]:
-    """The 500 problem of a step that broke; the log line, not the answer, names the step."""
+def step_failure_problem(error: BrokenStepError, item: str = "") -> dict[str, Any]:
+    """The 500 problem of a step that broke; the log line, not the answer, names the step.
+
+    :param item: JSON Pointer to the item in the request, for an item of a batch.
+    """
+    extra = {"step": error.step, **({"item": item} if item else {})}
     current_app.logger.error(
-        "pipeline step %s failed", error.step, extra={"step": error.step}, exc_info=error.__cause__
+        "pipeline step %s failed", error.step, extra=extra, exc_info=error.__cause__
     )
     return _failure_body()
 

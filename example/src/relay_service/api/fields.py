@@ -10,7 +10,7 @@ from typing import Any
 
 import marshmallow as ma
 
-__all__ = ["Timestamp"]
+__all__ = ["MaxDepth", "Timestamp", "exceeds_depth"]
 
 #: RFC 3339, section 5.6: a date, "T", a time and an offset. Python alone would
 #: also take "2026-01-01 12:00Z" and ISO week dates, which the contract excludes.
@@ -36,3 +36,38 @@ class Timestamp(ma.fields.AwareDateTime):
             raise self.make_error("rfc3339")
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         return parsed
+
+
+def exceeds_depth(value: Any, depth: int) -> bool:
+    """Whether ``value`` nests arrays and objects more than ``depth`` levels deep.
+
+    Walks level by level, without recursion, and stops at ``depth``.
+    """
+    level, seen = [value], 0
+    while level:
+        seen += 1
+        if seen > depth:
+            return True
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+    return False
+
+
+class MaxDepth(ma.validate.Validator):
+    """Refuse a value that nests arrays and objects more than ``depth`` levels deep.
+
+    Set on a free-form field (a ``Dict``), it keeps the depth an item may have the
+    same whether the item comes alone or in a batch.
+    """
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+
+    def __call__(self, value: Any) -> Any:
+        if exceeds_depth(value, self.depth):
+            raise ma.ValidationError(f"Nested more than {self.depth} levels deep.")
+        return value

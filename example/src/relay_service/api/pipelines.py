@@ -1,5 +1,5 @@
 # Managed by the relaykit template; "copier update" replaces this file.
-"""Pipelines in the API: built per app from settings, run per request, timed."""
+"""Pipelines in the API: built per app from settings, checked, run per request, timed."""
 
 from __future__ import annotations
 
@@ -19,12 +19,14 @@ from ..pipeline import Context
 from ..pipeline import Outcome
 from ..pipeline import Payload
 from ..pipeline import Pipeline
+from ..pipeline import PipelineError
 from ..pipeline import StepTimings
 from ..pipeline.builtin import BUILTIN_STEPS
+from ..pipeline.paths import normal_key
 from ..settings import Settings
 from ..settings import SettingsError
 
-__all__ = ["check_switched_off", "install_pipeline", "request_context", "run_pipeline"]
+__all__ = ["check_pipeline_settings", "install_pipeline", "request_context", "run_pipeline"]
 
 #: ``app.extensions`` keys of the app's pipelines (by name) and their step timings.
 PIPELINES = "pipelines"
@@ -47,13 +49,30 @@ def install_pipeline(
     blueprint.record_once(build_for_app)
 
 
-def check_switched_off(app: Flask, settings: Settings) -> None:
-    """Check that RELAY_PIPELINE_DISABLED names only steps the service has.
+def check_pipeline_settings(app: Flask, settings: Settings) -> None:
+    """Refuse pipeline settings that would be ignored or would not do what they say.
 
-    :raises SettingsError: naming the variable and the steps there are.
+    - ``RELAY_PIPELINE_*`` set while no pipeline is installed;
+    - ``RELAY_PIPELINE_DISABLED`` naming a step the service does not have, or
+      switching ``redact_fields`` off while ``RELAY_PIPELINE_REDACT`` names fields;
+    - a path that ``normalise_keys`` would rewrite before the step using it runs.
+
+    :raises SettingsError: naming the variable and what to write instead.
     """
+    pipelines: dict[str, Pipeline] = app.extensions.get(PIPELINES, {})
+    defaults = Settings()
+    configured = [
+        name
+        for name in settings.__dataclass_fields__
+        if name.startswith("pipeline_") and getattr(settings, name) != getattr(defaults, name)
+    ]
+    if configured and not pipelines:
+        raise SettingsError(
+            f"RELAY_{configured[0].upper()} is set, but no blueprint installs a pipeline: "
+            "see the README's Pipeline section"
+        )
     known = set(BUILTIN_STEPS)
-    for pipeline in app.extensions.get(PIPELINES, {}).values():
+    for pipeline in pipelines.values():
         known |= {*pipeline.names, *pipeline.switched_off}
     unknown = [name for name in settings.pipeline_disabled if name not in known]
     if unknown:
@@ -61,21 +80,53 @@ def check_switched_off(app: Flask, settings: Settings) -> None:
             f"RELAY_PIPELINE_DISABLED: no step is named {', '.join(map(repr, unknown))}; "
             f"steps are {', '.join(sorted(known))}"
         )
+    if settings.pipeline_redact and "redact_fields" in settings.pipeline_disabled:
+        raise SettingsError(
+            "RELAY_PIPELINE_DISABLED: redact_fields cannot be switched off while "
+            "RELAY_PIPELINE_REDACT names fields; empty RELAY_PIPELINE_REDACT instead"
+        )
+    if any("normalise_keys" in pipeline.names for pipeline in pipelines.values()):
+        _check_normal_paths(settings)
 
 
-def request_context(received_at: datetime | None = None) -> Context:
+def _check_normal_paths(settings: Settings) -> None:
+    paths = {
+        "RELAY_PIPELINE_LOWERCASE": list(settings.pipeline_lowercase),
+        "RELAY_PIPELINE_DROP_WHEN": [path for path, _ in settings.pipeline_drop_when],
+        "RELAY_PIPELINE_RENAME": [path for move in settings.pipeline_rename for path in move],
+        "RELAY_PIPELINE_ADD": [path for path, _ in settings.pipeline_add],
+    }
+    for variable, values in paths.items():
+        for path in values:
+            normal = ".".join(normal_key(key) for key in path.split("."))
+            if normal != path:
+                raise SettingsError(
+                    f"{variable}: normalise_keys writes {path!r} as {normal!r} "
+                    f"before this step runs; write {normal}"
+                )
+
+
+def request_context() -> Context:
     """The pipeline context of the current request."""
     return Context(
         request_id=current_request_id(),
-        received_at=received_at or datetime.now(UTC),
+        received_at=datetime.now(UTC),
         settings=current_app.extensions["settings"],
         client=ClientInfo(address=request.remote_addr, user_agent=request.user_agent.string),
     )
 
 
 def run_pipeline(name: str, payload: Payload, context: Context) -> Outcome:
-    """Run the app's pipeline ``name`` over one item and record its step durations."""
+    """Run the app's pipeline ``name`` over one item and record its step durations.
+
+    Runs that a step ends with an error are recorded too, up to that step.
+    """
     pipeline: Pipeline = current_app.extensions[PIPELINES][name]
-    outcome = pipeline.run(payload, context)
-    current_app.extensions[STEP_TIMINGS].record(outcome.steps, outcome.durations_ns)
+    timings: StepTimings = current_app.extensions[STEP_TIMINGS]
+    try:
+        outcome = pipeline.run(payload, context)
+    except PipelineError as error:
+        timings.record(error.steps, error.durations_ns)
+        raise
+    timings.record(outcome.steps, outcome.durations_ns)
     return outcome

@@ -8,7 +8,7 @@ from settings, and the factory returns ``None`` when there is nothing to do.
 from __future__ import annotations
 
 import fnmatch
-import re
+import string
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +21,7 @@ from .core import Step
 from .core import StepError
 from .paths import MISSING
 from .paths import get_path
+from .paths import normal_key
 from .paths import pointer
 from .paths import remove_path
 from .paths import set_path
@@ -28,23 +29,15 @@ from .paths import split
 
 __all__ = [
     "BUILTIN_STEPS",
-    "REDACTED",
     "add_fields",
     "drop_matching",
     "drop_nulls",
     "lowercase_values",
     "normalise_keys",
-    "redact_fields",
     "rename_fields",
     "stamp_request",
     "trim_strings",
 ]
-
-#: What a redacted value is replaced with.
-REDACTED = "[REDACTED]"
-
-_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SEPARATORS = re.compile(r"[\s.-]+")
 
 
 def trim_strings(payload: Payload, context: Context) -> Payload:
@@ -70,11 +63,6 @@ def normalise_keys(payload: Payload, context: Context) -> Payload:
     """
     normalised: Payload = _normalised(payload, ())
     return normalised
-
-
-def normal_key(key: str) -> str:
-    """The snake_case form of one key."""
-    return _SEPARATORS.sub("_", _WORD_BREAK.sub("_", key.strip())).lower()
 
 
 def _normalised(value: Any, keys: tuple[str, ...]) -> Any:
@@ -151,7 +139,8 @@ def drop_matching(rules: Sequence[tuple[str, str]]) -> Step | None:
         for keys, pattern in keyed:
             value = get_path(payload, keys)
             if isinstance(value, str) and fnmatch.fnmatchcase(value, pattern):
-                return Drop(f"{'.'.join(keys)} {value!r} matches {pattern!r}")
+                # The rule, not the value: the value may be anything the client sent.
+                return Drop(f"{'.'.join(keys)} matches {pattern!r}")
         return payload
 
     return drop_matching
@@ -184,25 +173,6 @@ def rename_fields(moves: Sequence[tuple[str, str]]) -> Step | None:
     return rename_fields
 
 
-def redact_fields(paths: Sequence[str]) -> Step | None:
-    """Make a step that replaces the values at ``paths`` with :data:`REDACTED`.
-
-    The value is replaced wherever it is present, whatever its type, so that
-    nothing downstream (the worker, a log line) ever sees it.
-    """
-    keyed = [split(path) for path in paths]
-    if not keyed:
-        return None
-
-    def redact_fields(payload: Payload, context: Context) -> Payload:
-        for keys in keyed:
-            if get_path(payload, keys) is not MISSING:
-                payload = set_path(payload, keys, REDACTED)
-        return payload
-
-    return redact_fields
-
-
 def add_fields(values: Sequence[tuple[str, str]], settings: Settings) -> Step | None:
     """Make a step that sets string values at paths, overwriting what is there.
 
@@ -210,16 +180,24 @@ def add_fields(values: Sequence[tuple[str, str]], settings: Settings) -> Step | 
         the setting ``name``, e.g. ``("meta.environment", "{environment}")``.
     :raises SettingsError: when a value names no setting.
     """
-    known = {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+    known = {
+        name: value
+        for name in settings.__dataclass_fields__
+        if isinstance(value := getattr(settings, name), str | int | bool)
+    }
     keyed = []
     for path, value in values:
         try:
-            keyed.append((split(path), value.format_map(known)))
-        except (KeyError, ValueError, IndexError) as error:
+            fields = [field for _, field, _, _ in string.Formatter().parse(value)]
+        except ValueError as error:
+            raise SettingsError(f"RELAY_PIPELINE_ADD: {path}={value}: {error}") from None
+        unknown = [name for name in fields if name is not None and name not in known]
+        if unknown:
             raise SettingsError(
-                f"RELAY_PIPELINE_ADD: {path}={value} refers to no setting ({error}); "
+                f"RELAY_PIPELINE_ADD: {path}={value} refers to no setting ({unknown[0]!r}); "
                 f"settings are {', '.join(sorted(known))}"
-            ) from None
+            )
+        keyed.append((split(path), value.format_map(known)))
     if not keyed:
         return None
 
@@ -231,15 +209,16 @@ def add_fields(values: Sequence[tuple[str, str]], settings: Settings) -> Step | 
     return add_fields
 
 
-#: Names of the built-in steps, which RELAY_PIPELINE_DISABLED may name.
+#: Names of the built-in steps, which RELAY_PIPELINE_DISABLED may name
+#: (redact_fields lives in redaction.py).
 BUILTIN_STEPS = (
+    "redact_fields",
     "trim_strings",
     "normalise_keys",
     "lowercase_values",
     "drop_nulls",
     "drop_matching",
     "rename_fields",
-    "redact_fields",
     "add_fields",
     "stamp_request",
 )

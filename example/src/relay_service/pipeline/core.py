@@ -66,7 +66,14 @@ class Step(Protocol):
 
 
 class PipelineError(Exception):
-    """Root of the pipeline's errors."""
+    """Root of the pipeline's errors.
+
+    :ivar steps: names of the steps that ran, the failing one last.
+    :ivar durations_ns: how long each of them took, in nanoseconds.
+    """
+
+    steps: tuple[str, ...] = ()
+    durations_ns: tuple[int, ...] = ()
 
 
 class StepError(PipelineError):
@@ -165,15 +172,23 @@ class Pipeline:
                 result = step(payload, context)
             except StepError as error:
                 error.step = name
+                _ran(error, [*ran, name], [*durations, time.perf_counter_ns() - started])
                 raise
             except Exception as error:
-                raise BrokenStepError(name) from error
+                elapsed = time.perf_counter_ns() - started
+                raise _ran(BrokenStepError(name), [*ran, name], [*durations, elapsed]) from error
             durations.append(time.perf_counter_ns() - started)
             ran.append(name)
             if isinstance(result, Drop):
                 return Outcome(None, tuple(ran), tuple(durations), result)
             if not isinstance(result, dict):
                 returned = TypeError(f"returned {type(result).__name__}, not a payload or Drop")
-                raise BrokenStepError(name) from returned
+                raise _ran(BrokenStepError(name), ran, durations) from returned
             payload = result
         return Outcome(payload, tuple(ran), tuple(durations))
+
+
+def _ran(error: PipelineError, steps: list[str], durations_ns: list[int]) -> PipelineError:
+    error.steps = tuple(steps)
+    error.durations_ns = tuple(durations_ns)
+    return error

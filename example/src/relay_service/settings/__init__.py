@@ -12,6 +12,7 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
+from .parsers import BATCH_MAX_ITEMS_LIMIT
 from .parsers import SettingsError
 from .parsers import parse_batch_size
 from .parsers import parse_byte_count
@@ -21,10 +22,11 @@ from .parsers import parse_log_level
 from .parsers import parse_moves
 from .parsers import parse_paths
 from .parsers import parse_patterns
+from .parsers import parse_redact_paths
 from .parsers import parse_step_names
 from .parsers import parse_values
 
-__all__ = ["ENV_PREFIX", "Settings", "SettingsError"]
+__all__ = ["BATCH_MAX_ITEMS_LIMIT", "ENV_PREFIX", "Settings", "SettingsError"]
 
 #: Every setting is the environment variable ``ENV_PREFIX + FIELD_NAME.upper()``.
 ENV_PREFIX = "RELAY_"
@@ -54,7 +56,8 @@ class Settings:
     :param pipeline_drop_when: ``(path, glob)`` rules; ``drop_matching`` filters
         out an item whose string at a path matches; ``()`` filters nothing.
     :param pipeline_rename: ``(source, target)`` moves done by ``rename_fields``.
-    :param pipeline_redact: paths whose values ``redact_fields`` replaces.
+    :param pipeline_redact: paths whose values ``redact_fields`` replaces; a
+        ``*`` segment matches every item of a list or member of an object.
     :param pipeline_add: ``(path, value)`` pairs set by ``add_fields``; ``{name}``
         in a value is replaced by the setting ``name``.
     """
@@ -68,7 +71,7 @@ class Settings:
     pipeline_lowercase: tuple[str, ...] = _setting(("type",), parse_paths)
     pipeline_drop_when: tuple[tuple[str, str], ...] = _setting((), parse_patterns)
     pipeline_rename: tuple[tuple[str, str], ...] = _setting((), parse_moves)
-    pipeline_redact: tuple[str, ...] = _setting((), parse_paths)
+    pipeline_redact: tuple[str, ...] = _setting((), parse_redact_paths)
     pipeline_add: tuple[tuple[str, str], ...] = _setting((), parse_values)
 
     @classmethod

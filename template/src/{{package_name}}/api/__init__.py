@@ -25,7 +25,7 @@ from .docs import docs_config
 from .errors import register_error_handlers
 from .events import views as events
 from .openapi import ServiceApi
-from .pipelines import check_switched_off
+from .pipelines import check_pipeline_settings
 
 __all__ = ["BLUEPRINTS", "register_api"]
 
@@ -60,7 +60,7 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
     app.after_request(_sort_allow)
     for blueprint, url_prefix in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=url_prefix or None)
-    check_switched_off(app, settings)
+    check_pipeline_settings(app, settings)
     if settings.docs_enabled:
         app.register_blueprint(docs_assets_blueprint())
     return api

@@ -16,11 +16,14 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
 
+from .fields import exceeds_depth
+
 __all__ = ["MAX_JSON_DEPTH", "Blueprint", "JSONBodyParser", "parse_json"]
 
 #: The deepest nesting of arrays and objects a request body may have. Deeper
-#: bodies are refused before any code walks them recursively.
-MAX_JSON_DEPTH = 32
+#: bodies are refused before any code walks them recursively; schemas set
+#: tighter limits on their free-form fields (see ``fields.MaxDepth``).
+MAX_JSON_DEPTH = 40
 
 
 def _refuse_constant(name: str) -> Any:
@@ -48,22 +51,9 @@ def parse_json(data: bytes) -> Any:
         # ValueError covers JSONDecodeError, UnicodeDecodeError and over-long integers.
         reason = "it is nested too deeply" if isinstance(error, RecursionError) else error
         raise BadRequest(f"The request body is not valid JSON: {reason}.") from None
-    if _depth(value) > MAX_JSON_DEPTH:
+    if exceeds_depth(value, MAX_JSON_DEPTH):
         raise BadRequest(f"The request body nests arrays and objects over {MAX_JSON_DEPTH} deep.")
     return value
-
-
-def _depth(value: Any) -> int:
-    deepest, level = 0, [value]
-    while level:
-        deepest += 1
-        level = [
-            child
-            for node in level
-            if isinstance(node, dict | list)
-            for child in (node.values() if isinstance(node, dict) else node)
-        ]
-    return deepest
 
 
 class JSONBodyParser(FlaskParser):

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .core import Payload
 from .core import StepError
 
-__all__ = ["MISSING", "get_path", "pointer", "remove_path", "set_path", "split"]
+__all__ = ["MISSING", "get_path", "normal_key", "pointer", "remove_path", "set_path", "split"]
+
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s.-]+")
 
 #: What :func:`get_path` returns where nothing is.
 MISSING: Any = object()
@@ -68,3 +72,8 @@ def remove_path(payload: Payload, keys: tuple[str, ...]) -> Payload:
     if not isinstance(child, dict):
         return payload
     return {**payload, head: remove_path(child, rest)}
+
+
+def normal_key(key: str) -> str:
+    """The snake_case form of a key: ``Order ID`` and ``orderId`` become ``order_id``."""
+    return _SEPARATORS.sub("_", _WORD_BREAK.sub("_", key.strip())).lower()

@@ -17,6 +17,7 @@ __all__ = [
     "parse_moves",
     "parse_paths",
     "parse_patterns",
+    "parse_redact_paths",
     "parse_step_names",
     "parse_values",
 ]
@@ -35,6 +36,8 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: A dotted path into a payload: object keys joined by dots, e.g. data.card.number.
 _PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+#: A dotted path where a segment may also be * (every item or member).
+_WILDCARD_PATH = re.compile(r"([A-Za-z0-9_-]+|\*)(\.([A-Za-z0-9_-]+|\*))*")
 
 
 class SettingsError(ValueError):
@@ -112,6 +115,20 @@ def parse_paths(name: str, raw: str) -> tuple[str, ...]:
     return tuple(paths)
 
 
+def parse_redact_paths(name: str, raw: str) -> tuple[str, ...]:
+    """Parse dotted paths whose segments may be ``*``, e.g. ``data.cards.*.number``.
+
+    :raises SettingsError: for an item that is not such a path.
+    """
+    paths = _items(raw)
+    for path in paths:
+        if not _WILDCARD_PATH.fullmatch(path):
+            raise SettingsError(
+                f"{name}={raw!r}: {path!r} is not a dotted path such as data.cards.*.number"
+            )
+    return tuple(paths)
+
+
 def _path_pairs(name: str, raw: str, right: str) -> list[tuple[str, str]]:
     pairs = []
     for item in _items(raw):
@@ -134,6 +151,10 @@ def parse_moves(name: str, raw: str) -> tuple[tuple[str, str], ...]:
         if not _PATH.fullmatch(target):
             raise SettingsError(
                 f"{name}={raw!r}: {target!r} in {source}={target} is not a dotted path"
+            )
+        if target == source or target.startswith(source + "."):
+            raise SettingsError(
+                f"{name}={raw!r}: {source}={target} moves a value onto or into itself"
             )
     return tuple(pairs)
 

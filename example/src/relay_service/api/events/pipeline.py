@@ -13,10 +13,10 @@ from ...pipeline.builtin import drop_matching
 from ...pipeline.builtin import drop_nulls
 from ...pipeline.builtin import lowercase_values
 from ...pipeline.builtin import normalise_keys
-from ...pipeline.builtin import redact_fields
 from ...pipeline.builtin import rename_fields
 from ...pipeline.builtin import stamp_request
 from ...pipeline.builtin import trim_strings
+from ...pipeline.redaction import redact_fields
 from ...settings import Settings
 
 __all__ = ["build_pipeline"]
@@ -26,16 +26,17 @@ def build_pipeline(settings: Settings) -> Pipeline:
     """The events pipeline, configured from ``settings``.
 
     Steps whose settings are empty are left out, and so are those named in
-    ``RELAY_PIPELINE_DISABLED``.
+    ``RELAY_PIPELINE_DISABLED``. Redaction comes first, so that no later step,
+    drop reason, worker or log line sees a redacted value.
     """
     return Pipeline.declare(
+        redact_fields(settings.pipeline_redact),
         trim_strings,
         normalise_keys,
         lowercase_values(settings.pipeline_lowercase),
         drop_nulls,
         drop_matching(settings.pipeline_drop_when),
         rename_fields(settings.pipeline_rename),
-        redact_fields(settings.pipeline_redact),
         add_fields(settings.pipeline_add, settings),
         stamp_request,
         switched_off=settings.pipeline_disabled,

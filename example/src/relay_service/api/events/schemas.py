@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from ...settings import BATCH_MAX_ITEMS_LIMIT
 from ..batch import EachItem
+from ..fields import MaxDepth
 from ..fields import Timestamp
 from ..problems import ProblemSchema
 
 __all__ = [
+    "AcceptedReceiptSchema",
     "BatchReceiptSchema",
     "BatchSchema",
     "EventSchema",
+    "FilteredReceiptSchema",
     "ItemResultSchema",
-    "ReceiptSchema",
 ]
+
+#: How deep ``data`` may nest arrays and objects.
+DATA_MAX_DEPTH = 32
 
 #: Event types are dotted names such as ``order.created``.
 EVENT_TYPE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9][A-Za-z0-9_-]*)*$"
@@ -55,19 +61,18 @@ class EventSchema(ma.Schema):
     data = ma.fields.Dict(
         keys=ma.fields.String(),
         load_default=dict,
-        metadata={"description": "The event's own fields; an empty object when left out."},
+        validate=MaxDepth(DATA_MAX_DEPTH),
+        metadata={
+            "description": f"The event's own fields, nested at most {DATA_MAX_DEPTH} "
+            "levels; an empty object when left out."
+        },
     )
 
 
 class ReceiptSchema(ma.Schema):
-    """What the service did with an event: accepted it, or filtered it out on purpose."""
+    """What the service did with an event."""
 
     event_id = ma.fields.String(required=True, metadata={"description": "The id of the event."})
-    status = ma.fields.String(
-        required=True,
-        validate=ma.validate.OneOf(["accepted", "filtered"]),
-        metadata={"description": "'accepted', or 'filtered' when a pipeline step dropped it."},
-    )
     request_id = ma.fields.String(
         required=True, metadata={"description": "The id of the request that carried it."}
     )
@@ -79,8 +84,24 @@ class ReceiptSchema(ma.Schema):
         required=True,
         metadata={"description": "The pipeline steps that ran over it, in order."},
     )
+
+
+class AcceptedReceiptSchema(ReceiptSchema):
+    """Proof that the service accepted an event."""
+
+    status = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["accepted"]), metadata={"example": "accepted"}
+    )
+
+
+class FilteredReceiptSchema(ReceiptSchema):
+    """Word that a pipeline step filtered an event out on purpose: not an error."""
+
+    status = ma.fields.String(
+        required=True, validate=ma.validate.OneOf(["filtered"]), metadata={"example": "filtered"}
+    )
     reason = ma.fields.String(
-        metadata={"description": "Why it was filtered out (filtered events only)."}
+        required=True, metadata={"description": "Which rule filtered it out."}
     )
 
 
@@ -93,10 +114,10 @@ class BatchSchema(ma.Schema):
     events = EachItem(
         ma.fields.Nested(EventSchema),
         required=True,
-        validate=ma.validate.Length(min=1, max=1000),
+        validate=[ma.validate.Length(min=1), ma.validate.Length(max=BATCH_MAX_ITEMS_LIMIT)],
         metadata={
             "description": "The events; an invalid one is rejected alone. "
-            "RELAY_BATCH_MAX_ITEMS (default 100) may lower the limit."
+            f"RELAY_BATCH_MAX_ITEMS (default 100) lowers the limit of {BATCH_MAX_ITEMS_LIMIT}."
         },
     )
 

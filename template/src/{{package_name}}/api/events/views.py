@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask import current_app
+from flask import jsonify
 from flask_smorest import abort
 
 from ..batch import Item
@@ -15,10 +17,11 @@ from ..pipelines import install_pipeline
 from ..pipelines import request_context
 from ..pipelines import run_pipeline
 from .pipeline import build_pipeline
+from .schemas import AcceptedReceiptSchema
 from .schemas import BatchReceiptSchema
 from .schemas import BatchSchema
 from .schemas import EventSchema
-from .schemas import ReceiptSchema
+from .schemas import FilteredReceiptSchema
 
 __all__ = ["blp"]
 
@@ -36,11 +39,12 @@ EXAMPLE_EVENT = {
 
 @blp.route("/events", methods=["POST"])
 @blp.arguments(EventSchema, example=EXAMPLE_EVENT)
-@blp.response(202, ReceiptSchema, description="Accepted: the event went through the pipeline.")
+@blp.response(202, AcceptedReceiptSchema, description="Accepted: the event went through.")
 @blp.alt_response(
     200,
-    schema=ReceiptSchema,
+    schema=FilteredReceiptSchema,
     description="Filtered out on purpose by a pipeline step; sending it again changes nothing.",
+    success=True,
 )
 def accept_event(event: dict[str, Any]) -> Any:
     """Accept one event.
@@ -58,9 +62,13 @@ def accept_event(event: dict[str, Any]) -> Any:
         "steps": list(outcome.steps),
     }
     if outcome.dropped is not None:
-        return {**receipt, "status": "filtered", "reason": outcome.dropped.reason}, 200
+        # flask-smorest serializes only the main response: build the other one.
+        filtered = {**receipt, "status": "filtered", "reason": outcome.dropped.reason}
+        response: Response = jsonify(FilteredReceiptSchema().dump(filtered))
+        return response
+    accepted = outcome.payload or {}
     current_app.logger.info(
-        "event accepted", extra={"event_id": event["id"], "event_type": event["type"]}
+        "event accepted", extra={"event_id": event["id"], "event_type": accepted.get("type")}
     )
     return {**receipt, "status": "accepted"}
 
@@ -78,4 +86,9 @@ def accept_batch(batch: dict[str, list[Item]]) -> Any:
     limit = current_app.extensions["settings"].batch_max_items
     if len(batch["events"]) > limit:
         abort(422, messages={"json": {"events": [f"Longer than maximum length {limit}."]}})
-    return run_batch("events", batch["events"], request_context())
+    receipt = run_batch("events", batch["events"], request_context())
+    current_app.logger.info(
+        "batch handled",
+        extra={key: receipt[key] for key in ("accepted", "filtered", "rejected")},
+    )
+    return receipt

@@ -1,0 +1,48 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Imports run one way: api -> pipeline -> settings; pipeline/ does no IO and knows no Flask."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import relay_service
+
+PACKAGE = Path(relay_service.__file__).parent
+
+#: Modules pipeline/ must not import: web frameworks, IO, and the layers above it.
+PIPELINE_MAY_NOT_IMPORT = (
+    "flask", "werkzeug", "flask_smorest", "requests", "urllib", "http", "socket",
+    "os", "io", "subprocess", "logging", "..api", "..observability",
+)  # fmt: skip
+
+
+def imports_of(path: Path) -> list[str]:
+    """Every module a file imports, relative ones written with their dots."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names.append("." * node.level + (node.module or ""))
+    return names
+
+
+@pytest.mark.parametrize(
+    "module", sorted((PACKAGE / "pipeline").glob("*.py")), ids=lambda path: path.name
+)
+def test_pipeline_does_no_io_and_knows_no_flask(module: Path) -> None:
+    for name in imports_of(module):
+        for forbidden in PIPELINE_MAY_NOT_IMPORT:
+            assert name != forbidden, f"{module.name} imports {name}"
+            assert not name.startswith(forbidden + "."), f"{module.name} imports {name}"
+
+
+@pytest.mark.parametrize(
+    "module", sorted((PACKAGE / "settings").glob("*.py")), ids=lambda path: path.name
+)
+def test_settings_import_nothing_of_the_service(module: Path) -> None:
+    for name in imports_of(module):
+        assert not name.startswith(".."), f"{module.name} imports {name}"
