@@ -87,6 +87,14 @@ def _items(raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _listed(name: str, raw: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+    items = _items(raw)
+    for item in items:
+        if not pattern.fullmatch(item):
+            raise SettingsError(f"{name}={raw!r}: {item!r} is not {what}")
+    return tuple(items)
+
+
 def parse_step_names(name: str, raw: str) -> tuple[str, ...]:
     """Parse a comma-separated list of step names, e.g. ``drop_nulls,trim_strings``.
 
@@ -94,11 +102,7 @@ def parse_step_names(name: str, raw: str) -> tuple[str, ...]:
 
     :raises SettingsError: for a name that cannot be a step's name.
     """
-    names = _items(raw)
-    for item in names:
-        if not _NAME.fullmatch(item):
-            raise SettingsError(f"{name}={raw!r}: {item!r} is not a step name such as drop_nulls")
-    return tuple(names)
+    return _listed(name, raw, _NAME, "a step name such as drop_nulls")
 
 
 def parse_paths(name: str, raw: str) -> tuple[str, ...]:
@@ -106,13 +110,7 @@ def parse_paths(name: str, raw: str) -> tuple[str, ...]:
 
     :raises SettingsError: for an item that is not a dotted path.
     """
-    paths = _items(raw)
-    for path in paths:
-        if not _PATH.fullmatch(path):
-            raise SettingsError(
-                f"{name}={raw!r}: {path!r} is not a dotted path such as data.card.number"
-            )
-    return tuple(paths)
+    return _listed(name, raw, _PATH, "a dotted path such as data.card.number")
 
 
 def parse_redact_paths(name: str, raw: str) -> tuple[str, ...]:
@@ -120,13 +118,7 @@ def parse_redact_paths(name: str, raw: str) -> tuple[str, ...]:
 
     :raises SettingsError: for an item that is not such a path.
     """
-    paths = _items(raw)
-    for path in paths:
-        if not _WILDCARD_PATH.fullmatch(path):
-            raise SettingsError(
-                f"{name}={raw!r}: {path!r} is not a dotted path such as data.cards.*.number"
-            )
-    return tuple(paths)
+    return _listed(name, raw, _WILDCARD_PATH, "a dotted path such as data.cards.*.number")
 
 
 def _path_pairs(name: str, raw: str, right: str) -> list[tuple[str, str]]:
