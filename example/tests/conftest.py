@@ -26,6 +26,8 @@ from werkzeug.wrappers import Request
 from relay_service import create_app
 from relay_service.api.problems import PROBLEM_CONTENT_TYPE
 from relay_service.settings import Settings
+from relay_service.worker import WorkerProcess
+from relay_service.worker import start_worker_process
 
 #: The committed contract every response is checked against.
 CONTRACT_PATH = Path(__file__).parents[1] / "openapi.json"
@@ -143,3 +145,19 @@ def make_client(contract: Contract) -> Callable[[Flask], ContractClient]:
 def client(app: Flask, make_client: Callable[[Flask], ContractClient]) -> ContractClient:
     """A test client of ``app`` held to the contract."""
     return make_client(app)
+
+
+@pytest.fixture(scope="session")
+def worker_process() -> Iterator[WorkerProcess]:
+    """The reference worker, in a process of its own, started once per session."""
+    started = start_worker_process()
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def worker(worker_process: WorkerProcess) -> WorkerProcess:
+    """The reference worker, with no faults and no records."""
+    worker_process.call("PUT", "/faults", {})
+    worker_process.call("DELETE", "/records")
+    return worker_process

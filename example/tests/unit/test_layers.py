@@ -1,5 +1,6 @@
 # Managed by the relaykit template; "copier update" replaces this file.
-"""Imports run one way: api -> pipeline -> settings; pipeline/ does no IO and knows no Flask."""
+"""Imports run one way: api -> pipeline -> settings; pipeline/ does no IO and knows no
+Flask; the API never imports the reference worker."""
 
 from __future__ import annotations
 
@@ -46,3 +47,11 @@ def test_pipeline_does_no_io_and_knows_no_flask(module: Path) -> None:
 def test_settings_import_nothing_of_the_service(module: Path) -> None:
     for name in imports_of(module):
         assert not name.startswith(".."), f"{module.name} imports {name}"
+
+
+@pytest.mark.parametrize(
+    "module", sorted((PACKAGE / "api").rglob("*.py")), ids=lambda path: path.name
+)
+def test_the_api_never_imports_the_reference_worker(module: Path) -> None:
+    for name in imports_of(module):
+        assert "worker" not in name.split("."), f"{module.name} imports {name}"

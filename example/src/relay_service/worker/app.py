@@ -1,0 +1,205 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""The worker's HTTP side: the worker contract, its fault switches and its records."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import time
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import request
+from werkzeug.exceptions import HTTPException
+
+from .faults import Dice
+from .faults import Faults
+from .store import ReceiptStore
+
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "WorkerState", "create_worker_app"]
+
+#: Header that names a delivery; a delivery sent again with it is processed once.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
+#: Environment keys under which servers hand the client's socket to the app.
+_SOCKET_KEYS = ("werkzeug.socket", "gunicorn.socket")
+
+
+@dataclasses.dataclass
+class WorkerState:
+    """One worker's receipts and fault switches."""
+
+    store: ReceiptStore
+    faults: Faults
+    dice: Dice
+
+
+def create_worker_app(faults: Faults | None = None, capacity: int = 100_000) -> Flask:
+    """Build a reference worker.
+
+    :param faults: how it misbehaves; ``None`` for not at all. ``PUT /faults``
+        changes them while it runs.
+    :param capacity: how many idempotency keys it remembers.
+    """
+    app = Flask(__name__)
+    faults = faults or Faults()
+    state = WorkerState(ReceiptStore(capacity), faults, Dice(faults.seed))
+    app.extensions["worker"] = state
+
+    @app.errorhandler(HTTPException)
+    def problem_for_http_error(error: HTTPException) -> Response:
+        return _problem(error.code or 500, error.description or error.name)
+
+    @app.get("/livez")
+    def livez() -> Response:
+        return _json({"status": "ok"})
+
+    @app.post("/items")
+    def take_item() -> Response:
+        """Take one item, named by its ``Idempotency-Key``."""
+        key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "")
+        if not 0 < len(key) <= 200:
+            return _problem(400, f"Send an {IDEMPOTENCY_KEY_HEADER} header of 1-200 characters.")
+        item = _json_object("item")
+        misbehaved = _misbehave(state)
+        if misbehaved is not None:
+            return misbehaved
+        refused = _refusal(state.faults, item)
+        if refused:
+            return _problem(422, refused)
+        receipt, new = state.store.record(key, _receipt(key, item))
+        _maybe_stall(state)
+        return _json({**receipt, "duplicate": not new}, 201 if new else 200)
+
+    @app.post("/items:batch")
+    def take_batch() -> Response:
+        """Take several items in one call: ``{"items": [{"key": ..., "item": {...}}]}``."""
+        body = _json_object("batch")
+        entries = body.get("items")
+        if not isinstance(entries, list) or not all(_is_entry(entry) for entry in entries):
+            return _problem(400, 'Send {"items": [{"key": "...", "item": {...}}, ...]}.')
+        misbehaved = _misbehave(state)
+        if misbehaved is not None:
+            return misbehaved
+        results = []
+        for entry in entries:
+            refused = _refusal(state.faults, entry["item"])
+            if refused:
+                results.append({"key": entry["key"], "status": "rejected", "reason": refused})
+                continue
+            receipt, new = state.store.record(entry["key"], _receipt(entry["key"], entry["item"]))
+            results.append(
+                {
+                    "key": entry["key"],
+                    "status": "accepted",
+                    "receipt": receipt,
+                    "duplicate": not new,
+                }
+            )
+        _maybe_stall(state)
+        return _json({"results": results})
+
+    @app.get("/records")
+    def records() -> Response:
+        """What the worker processed: the keys it remembers and how many items."""
+        return _json(state.store.snapshot())
+
+    @app.delete("/records")
+    def forget_records() -> Response:
+        state.store.clear()
+        return _json(state.store.snapshot())
+
+    @app.get("/faults")
+    def current_faults() -> Response:
+        return _json(dataclasses.asdict(state.faults))
+
+    @app.put("/faults")
+    def set_faults() -> Response:
+        """Switch faults on or off while the worker runs."""
+        try:
+            new = Faults.from_json(_json_object("faults"))
+        except (TypeError, ValueError) as error:
+            return _problem(422, str(error))
+        state.faults, state.dice = new, Dice(new.seed)
+        return _json(dataclasses.asdict(new))
+
+    return app
+
+
+def _is_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("key"), str)
+        and 0 < len(entry["key"]) <= 200
+        and isinstance(entry.get("item"), dict)
+    )
+
+
+def _receipt(key: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": key,
+        "item_id": item.get("id"),
+        "received_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _refusal(faults: Faults, item: dict[str, Any]) -> str:
+    if faults.reject_field and item.get(faults.reject_field) is True:
+        return f"The item is marked {faults.reject_field}: true, so this worker refuses it."
+    return ""
+
+
+def _misbehave(state: WorkerState) -> Response | None:
+    """Drop the connection or fail, before anything is processed, when the dice say so."""
+    faults = state.faults
+    if state.dice.roll(faults.drop_ratio):
+        _drop_connection()
+        return Response(status=500)  # never reaches the client: its connection is gone
+    if state.dice.roll(faults.fail_ratio):
+        failed = _problem(503, "The worker is failing on purpose (fault switch).")
+        failed.headers["Retry-After"] = str(faults.retry_after)
+        return failed
+    return None
+
+
+def _maybe_stall(state: WorkerState) -> None:
+    # After processing: the client's read timeout fires although the item was taken.
+    if state.dice.roll(state.faults.stall_ratio):
+        time.sleep(state.faults.stall_seconds)
+
+
+def _drop_connection() -> None:
+    for key in _SOCKET_KEYS:
+        connection = request.environ.get(key)
+        if isinstance(connection, socket.socket):
+            connection.shutdown(socket.SHUT_RDWR)
+            return
+
+
+def _json_object(what: str) -> dict[str, Any]:
+    if request.mimetype != "application/json":
+        raise _BadBody(f"Send the {what} as application/json.")
+    try:
+        body = json.loads(request.get_data())
+    except ValueError as error:
+        raise _BadBody(f"The {what} is not valid JSON: {error}.") from None
+    if not isinstance(body, dict):
+        raise _BadBody(f"The {what} must be a JSON object.")
+    return body
+
+
+class _BadBody(HTTPException):
+    code = 400
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, content_type="application/json")
+
+
+def _problem(status: int, detail: str) -> Response:
+    body = {"type": "about:blank", "status": status, "detail": detail}
+    return Response(json.dumps(body), status=status, content_type="application/problem+json")

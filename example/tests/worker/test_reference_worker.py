@@ -1,0 +1,122 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""The reference worker, over loopback HTTP: the contract, deduplication and fault switches."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from relay_service.worker import ReceiptStore
+from relay_service.worker import WorkerProcess
+
+
+def deliver(
+    worker: WorkerProcess, item: dict[str, Any], key: str | None, timeout: float = 10
+) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """POST one item; answer with status, headers and JSON body, errors included."""
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    request = urllib.request.Request(
+        f"{worker.url}/items", json.dumps(item).encode(), headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), json.load(response)
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), json.load(error)
+
+
+def test_an_item_is_processed_once_however_often_it_is_delivered(worker: WorkerProcess) -> None:
+    first = deliver(worker, {"id": "evt-1"}, "key-1")
+    again = deliver(worker, {"id": "evt-1"}, "key-1")
+    assert (first[0], again[0]) == (201, 200)
+    assert first[2]["duplicate"] is False
+    assert again[2]["duplicate"] is True
+    assert again[2]["received_at"] == first[2]["received_at"]
+    assert worker.call("GET", "/records") == {"keys": ["key-1"], "processed": 1}
+
+
+def test_a_delivery_without_idempotency_key_is_refused(worker: WorkerProcess) -> None:
+    status, headers, body = deliver(worker, {"id": "evt-1"}, None)
+    assert status == 400
+    assert headers["Content-Type"] == "application/problem+json"
+    assert "Idempotency-Key" in body["detail"]
+    assert worker.call("GET", "/records")["processed"] == 0
+
+
+def test_a_marked_item_is_refused_with_422(worker: WorkerProcess) -> None:
+    status, _, body = deliver(worker, {"id": "evt-1", "reject": True}, "key-r")
+    assert status == 422
+    assert "reject" in body["detail"]
+    assert worker.call("GET", "/records")["processed"] == 0
+
+
+def test_a_batch_is_one_call_with_a_result_per_item(worker: WorkerProcess) -> None:
+    deliver(worker, {"id": "evt-0"}, "key-0")
+    body = worker.call(
+        "POST",
+        "/items:batch",
+        {
+            "items": [
+                {"key": "key-0", "item": {"id": "evt-0"}},
+                {"key": "key-1", "item": {"id": "evt-1"}},
+                {"key": "key-2", "item": {"id": "evt-2", "reject": True}},
+            ]
+        },
+    )
+    assert [(r["key"], r["status"], r.get("duplicate")) for r in body["results"]] == [
+        ("key-0", "accepted", True),
+        ("key-1", "accepted", False),
+        ("key-2", "rejected", None),
+    ]
+    assert worker.call("GET", "/records") == {"keys": ["key-0", "key-1"], "processed": 2}
+
+
+def test_a_failing_worker_answers_503_with_retry_after_and_processes_nothing(
+    worker: WorkerProcess,
+) -> None:
+    worker.call("PUT", "/faults", {"fail_ratio": 1.0, "retry_after": 7})
+    status, headers, _ = deliver(worker, {"id": "evt-1"}, "key-f")
+    assert status == 503
+    assert headers["Retry-After"] == "7"
+    assert worker.call("GET", "/records")["processed"] == 0
+
+
+def test_a_dropping_worker_closes_the_connection_unanswered(worker: WorkerProcess) -> None:
+    worker.call("PUT", "/faults", {"drop_ratio": 1.0})
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError, urllib.error.URLError)):
+        deliver(worker, {"id": "evt-1"}, "key-d")
+    assert worker.call("GET", "/records")["processed"] == 0
+
+
+def test_a_stalling_worker_processes_the_item_then_answers_too_late(
+    worker: WorkerProcess,
+) -> None:
+    worker.call("PUT", "/faults", {"stall_ratio": 1.0, "stall_seconds": 3.0})
+    with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+        deliver(worker, {"id": "evt-1"}, "key-s", timeout=0.3)
+    assert worker.call("GET", "/records") == {"keys": ["key-s"], "processed": 1}
+
+
+def test_fault_switches_are_checked(worker: WorkerProcess) -> None:
+    for bad in ({"fail_ratio": 2}, {"explode": True}):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            worker.call("PUT", "/faults", bad)
+        with refused.value as error:
+            assert error.code == 422
+
+
+def test_the_store_forgets_the_oldest_keys_beyond_its_capacity() -> None:
+    store = ReceiptStore(capacity=2)
+    for key in ("a", "b", "c"):
+        store.record(key, {"key": key})
+    assert store.snapshot() == {"keys": ["b", "c"], "processed": 3}
+    assert store.record("b", {"key": "other"}) == ({"key": "b"}, False)

@@ -1,0 +1,65 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Run the reference worker: ``python -m <package>.worker --port 8081 [fault switches]``.
+
+It prints ``worker listening on http://HOST:PORT`` once it takes connections
+(``--port 0`` picks a free port), and stops on SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from types import FrameType
+
+from werkzeug.serving import make_server
+
+from .app import create_worker_app
+from .faults import Faults
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve until stopped."""
+    parser = argparse.ArgumentParser(prog="worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8081, help="port; 0 picks a free one")
+    parser.add_argument("--capacity", type=int, default=100_000, help="idempotency keys kept")
+    for field, kind in (
+        ("fail_ratio", float), ("stall_ratio", float), ("stall_seconds", float),
+        ("drop_ratio", float), ("retry_after", int), ("reject_field", str), ("seed", int),
+    ):  # fmt: skip
+        default = getattr(Faults(), field)
+        parser.add_argument(f"--{field.replace('_', '-')}", type=kind, default=default)
+    args = parser.parse_args(argv)
+    try:
+        faults = Faults(
+            fail_ratio=args.fail_ratio,
+            stall_ratio=args.stall_ratio,
+            stall_seconds=args.stall_seconds,
+            drop_ratio=args.drop_ratio,
+            retry_after=args.retry_after,
+            reject_field=args.reject_field,
+            seed=args.seed,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    server = make_server(
+        args.host, args.port, create_worker_app(faults, args.capacity), threaded=True
+    )
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    print(f"worker listening on http://{args.host}:{server.port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

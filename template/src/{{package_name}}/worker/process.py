@@ -1,0 +1,57 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""A reference worker in a process of its own, on loopback: for tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["WorkerProcess", "start_worker_process"]
+
+
+@dataclass(frozen=True)
+class WorkerProcess:
+    """A running reference worker: its URL, and a small JSON client for its controls."""
+
+    url: str
+    process: subprocess.Popen[str]
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        """Send a JSON request to the worker and decode its JSON answer.
+
+        :raises urllib.error.HTTPError: for a 4xx or 5xx answer.
+        """
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        request = urllib.request.Request(self.url + path, data, headers, method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def stop(self) -> None:
+        """Stop the worker (SIGTERM) and wait for it."""
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def start_worker_process(*arguments: str) -> WorkerProcess:
+    """Start ``python -m <package>.worker --port 0 ARGUMENTS`` and wait until it listens."""
+    package = __package__ or "worker"
+    process = subprocess.Popen(
+        [sys.executable, "-m", package, "--port", "0", *arguments],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # printed once the worker takes connections
+    if not line.startswith("worker listening on "):
+        process.kill()
+        process.wait(timeout=30)
+        process.stdout.close()
+        raise RuntimeError(f"the worker did not start: {line!r}")
+    return WorkerProcess(line.removeprefix("worker listening on ").strip(), process)
