@@ -55,3 +55,13 @@ def test_settings_import_nothing_of_the_service(module: Path) -> None:
 def test_the_api_never_imports_the_reference_worker(module: Path) -> None:
     for name in imports_of(module):
         assert "worker" not in name.split("."), f"{module.name} imports {name}"
+
+
+@pytest.mark.parametrize(
+    "module", sorted((PACKAGE / "handoff").glob("*.py")), ids=lambda path: path.name
+)
+def test_handoff_knows_no_flask_and_no_api(module: Path) -> None:
+    for name in imports_of(module):
+        for forbidden in ("flask", "werkzeug", "flask_smorest", "..api", "..pipeline"):
+            assert name != forbidden, f"{module.name} imports {name}"
+            assert not name.startswith(forbidden + "."), f"{module.name} imports {name}"

@@ -37,6 +37,16 @@ def test_settings_read_every_variable() -> None:
         "RELAY_PIPELINE_RENAME": "data.old=data.new",
         "RELAY_PIPELINE_REDACT": "data.password,data.card.number",
         "RELAY_PIPELINE_ADD": "meta.env={environment},meta.team=ops",
+        "RELAY_WORKER_URL": "https://worker.internal:8443/",
+        "RELAY_WORKER_TOKEN": "s3cr3t-token",
+        "RELAY_WORKER_CONNECT_TIMEOUT": "0.5",
+        "RELAY_WORKER_READ_TIMEOUT": "2",
+        "RELAY_WORKER_POOL_SIZE": "32",
+        "RELAY_HANDOFF_DEADLINE": "7.5",
+        "RELAY_HANDOFF_MAX_ATTEMPTS": "6",
+        "RELAY_HANDOFF_BACKOFF": "0.05",
+        "RELAY_BREAKER_FAILURES": "3",
+        "RELAY_BREAKER_RESET_AFTER": "30",
     }
     assert Settings.from_env(env) == Settings(
         max_content_length=2048,
@@ -50,6 +60,16 @@ def test_settings_read_every_variable() -> None:
         pipeline_rename=(("data.old", "data.new"),),
         pipeline_redact=("data.password", "data.card.number"),
         pipeline_add=(("meta.env", "{environment}"), ("meta.team", "ops")),
+        worker_url="https://worker.internal:8443",
+        worker_token="s3cr3t-token",
+        worker_connect_timeout=0.5,
+        worker_read_timeout=2.0,
+        worker_pool_size=32,
+        handoff_deadline=7.5,
+        handoff_max_attempts=6,
+        handoff_backoff=0.05,
+        breaker_failures=3,
+        breaker_reset_after=30.0,
     )
 
 
@@ -122,6 +142,16 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
             "RELAY_PIPELINE_REDACT",
             "data.**",
             "RELAY_PIPELINE_REDACT='data.**': 'data.**' is not a dotted path",
+        ),
+        ("RELAY_WORKER_URL", "ftp://x", "RELAY_WORKER_URL='ftp://x': expected an http(s) URL"),
+        ("RELAY_WORKER_URL", "http://", "RELAY_WORKER_URL='http://': expected an http(s) URL"),
+        ("RELAY_WORKER_TOKEN", "has space", "RELAY_WORKER_TOKEN: the token holds characters"),
+        ("RELAY_WORKER_READ_TIMEOUT", "abc", "RELAY_WORKER_READ_TIMEOUT='abc': expected seconds"),
+        ("RELAY_HANDOFF_DEADLINE", "0", "RELAY_HANDOFF_DEADLINE='0': expected seconds, e.g. 2.5"),
+        (
+            "RELAY_HANDOFF_MAX_ATTEMPTS",
+            "0",
+            "RELAY_HANDOFF_MAX_ATTEMPTS='0': expected a whole number",
         ),
     ],
 )

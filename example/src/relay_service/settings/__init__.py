@@ -16,6 +16,7 @@ from .parsers import BATCH_MAX_ITEMS_LIMIT
 from .parsers import SettingsError
 from .parsers import parse_batch_size
 from .parsers import parse_byte_count
+from .parsers import parse_count
 from .parsers import parse_environment
 from .parsers import parse_flag
 from .parsers import parse_log_level
@@ -23,7 +24,10 @@ from .parsers import parse_moves
 from .parsers import parse_paths
 from .parsers import parse_patterns
 from .parsers import parse_redact_paths
+from .parsers import parse_seconds
 from .parsers import parse_step_names
+from .parsers import parse_token
+from .parsers import parse_url
 from .parsers import parse_values
 
 __all__ = ["BATCH_MAX_ITEMS_LIMIT", "ENV_PREFIX", "Settings", "SettingsError"]
@@ -60,6 +64,16 @@ class Settings:
         ``*`` segment matches every item of a list or member of an object.
     :param pipeline_add: ``(path, value)`` pairs set by ``add_fields``; ``{name}``
         in a value is replaced by the setting ``name``.
+    :param worker_url: where the worker takes items.
+    :param worker_token: bearer token sent to the worker; ``""`` sends none.
+    :param worker_connect_timeout: seconds to wait for a connection to the worker.
+    :param worker_read_timeout: seconds to wait for the worker's answer.
+    :param worker_pool_size: connections kept open to the worker, per process.
+    :param handoff_deadline: seconds a delivery may take, retries included.
+    :param handoff_max_attempts: attempts per delivery; ``1`` never retries.
+    :param handoff_backoff: base of the exponential wait between attempts, in seconds.
+    :param breaker_failures: failed attempts in a row after which deliveries fail fast.
+    :param breaker_reset_after: seconds deliveries fail fast before one probe.
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
@@ -73,6 +87,16 @@ class Settings:
     pipeline_rename: tuple[tuple[str, str], ...] = _setting((), parse_moves)
     pipeline_redact: tuple[str, ...] = _setting((), parse_redact_paths)
     pipeline_add: tuple[tuple[str, str], ...] = _setting((), parse_values)
+    worker_url: str = _setting("http://127.0.0.1:8081", parse_url)
+    worker_token: str = _setting("", parse_token)
+    worker_connect_timeout: float = _setting(1.0, parse_seconds)
+    worker_read_timeout: float = _setting(5.0, parse_seconds)
+    worker_pool_size: int = _setting(10, parse_count)
+    handoff_deadline: float = _setting(10.0, parse_seconds)
+    handoff_max_attempts: int = _setting(4, parse_count)
+    handoff_backoff: float = _setting(0.1, parse_seconds)
+    breaker_failures: int = _setting(5, parse_count)
+    breaker_reset_after: float = _setting(10.0, parse_seconds)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

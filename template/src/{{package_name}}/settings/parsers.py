@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 __all__ = [
     "BATCH_MAX_ITEMS_LIMIT",
@@ -11,6 +12,7 @@ __all__ = [
     "SettingsError",
     "parse_batch_size",
     "parse_byte_count",
+    "parse_count",
     "parse_environment",
     "parse_flag",
     "parse_log_level",
@@ -18,7 +20,10 @@ __all__ = [
     "parse_paths",
     "parse_patterns",
     "parse_redact_paths",
+    "parse_seconds",
     "parse_step_names",
+    "parse_token",
+    "parse_url",
     "parse_values",
 ]
 
@@ -33,6 +38,7 @@ _DIGITS = re.compile(r"[0-9]+")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: A dotted path into a payload: object keys joined by dots, e.g. data.card.number.
 _PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
@@ -68,6 +74,54 @@ def parse_batch_size(name: str, raw: str) -> int:
             f"{name}={raw!r}: expected a whole number from 1 to {BATCH_MAX_ITEMS_LIMIT}, e.g. 100"
         )
     return int(value)
+
+
+def parse_seconds(name: str, raw: str) -> float:
+    """Parse a positive number of seconds, e.g. ``2.5``.
+
+    :raises SettingsError: for anything else.
+    """
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86_400:
+        raise SettingsError(f"{name}={raw!r}: expected seconds, e.g. 2.5")
+    return value
+
+
+def parse_count(name: str, raw: str) -> int:
+    """Parse a whole number from 1 to 1000, e.g. ``4``.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip()
+    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= 1000:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number from 1 to 1000, e.g. 4")
+    return int(value)
+
+
+def parse_url(name: str, raw: str) -> str:
+    """Parse an http(s) URL with a host, e.g. ``http://worker:8081``; a trailing / is dropped.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(f"{name}={raw!r}: expected an http(s) URL, e.g. http://worker:8081")
+    return value
+
+
+def parse_token(name: str, raw: str) -> str:
+    """Parse a bearer token: visible ASCII characters, or empty for none.
+
+    :raises SettingsError: for spaces or other characters a header cannot carry.
+    """
+    value = raw.strip()
+    if value and not _TOKEN.fullmatch(value):
+        raise SettingsError(f"{name}: the token holds characters a header cannot carry")
+    return value
 
 
 def parse_environment(name: str, raw: str) -> str:

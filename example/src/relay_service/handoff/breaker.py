@@ -1,0 +1,83 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""A circuit breaker: after repeated failures, fail fast for a while, then probe.
+
+Written here rather than taken from pybreaker because the service needs two
+things that library does not expose: how long until the next probe (for
+``Retry-After``) and its state without making a call (for ``/readyz``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+__all__ = ["CircuitBreaker"]
+
+
+class CircuitBreaker:
+    """Closed, open or half-open; safe to share between threads.
+
+    - **closed**: every call is allowed; ``failures`` failures in a row open it.
+    - **open**: no call is allowed until ``reset_after`` seconds have passed.
+    - **half-open**: one probe call is allowed; its success closes the breaker,
+      its failure opens it again.
+
+    :param failures: failures in a row that open the breaker, at least 1.
+    :param reset_after: seconds the breaker stays open before a probe.
+    :param clock: monotonic clock, in seconds; tests pass their own.
+    """
+
+    def __init__(
+        self, failures: int, reset_after: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.failures = failures
+        self.reset_after = reset_after
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failed = 0
+        self._opened_at: float | None = None
+        self._probing = False
+
+    @property
+    def state(self) -> str:
+        """``"closed"``, ``"open"`` or ``"half-open"``."""
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            if self._probing or self._clock() - self._opened_at >= self.reset_after:
+                return "half-open"
+            return "open"
+
+    def allow(self) -> bool:
+        """Whether a call may go out now; in half-open state, only the one probe."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._probing or self._clock() - self._opened_at < self.reset_after:
+                return False
+            self._probing = True
+            return True
+
+    def retry_after(self) -> int:
+        """Whole seconds until a probe may go out; 0 when calls are allowed."""
+        with self._lock:
+            if self._opened_at is None:
+                return 0
+            return max(1, math.ceil(self.reset_after - (self._clock() - self._opened_at)))
+
+    def record_success(self) -> None:
+        """A call succeeded: close the breaker."""
+        with self._lock:
+            self._failed = 0
+            self._opened_at = None
+            self._probing = False
+
+    def record_failure(self) -> None:
+        """A call failed: count it, and open the breaker when it is one too many."""
+        with self._lock:
+            self._failed += 1
+            if self._probing or self._failed >= self.failures:
+                self._opened_at = self._clock()
+                self._probing = False

@@ -1,0 +1,188 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Deliveries to the worker: one pooled requests.Session per process, retries with
+backoff and jitter within a deadline, and a circuit breaker.
+
+A delivery returns the worker's receipt only when the worker acknowledged the
+item; every other outcome raises a :class:`~.errors.HandoffError`, and the item
+may be sent again with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ..settings import Settings
+from .breaker import CircuitBreaker
+from .errors import BreakerOpen
+from .errors import HandoffError
+from .errors import WorkerRejected
+from .errors import WorkerTimeout
+from .errors import WorkerUnavailable
+from .policy import RetryPolicy
+from .policy import is_retry_status
+
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "HandoffClient"]
+
+#: Header naming a delivery, so that the worker processes a retried one only once.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
+
+class HandoffClient:
+    """Hands items to the worker named by the settings.
+
+    :param settings: worker URL and token, timeouts, deadline, retries, pool size
+        and breaker thresholds.
+    :param breaker: the circuit breaker to use; ``None`` makes one from settings.
+    """
+
+    def __init__(self, settings: Settings, breaker: CircuitBreaker | None = None) -> None:
+        self.url = settings.worker_url.rstrip("/")
+        self.timeouts = (settings.worker_connect_timeout, settings.worker_read_timeout)
+        self.deadline = settings.handoff_deadline
+        self.policy = RetryPolicy(settings.handoff_max_attempts, settings.handoff_backoff)
+        self.breaker = breaker or CircuitBreaker(
+            settings.breaker_failures, settings.breaker_reset_after
+        )
+        self.pool_size = settings.worker_pool_size
+        self.headers = {"Content-Type": "application/json"}
+        if settings.worker_token:
+            self.headers["Authorization"] = f"Bearer {settings.worker_token}"
+        self._lock = threading.Lock()
+        self._session: requests.Session | None = None
+        self._pid = 0
+
+    def session(self) -> requests.Session:
+        """This process's pooled session, made on first use after a fork."""
+        with self._lock:
+            if self._session is None or self._pid != os.getpid():
+                session = requests.Session()
+                adapter = HTTPAdapter(
+                    pool_connections=1, pool_maxsize=self.pool_size, max_retries=0
+                )
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                self._session, self._pid = session, os.getpid()
+            return self._session
+
+    def deliver(
+        self, item: Mapping[str, Any], key: str, headers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """Hand one item to the worker.
+
+        :param key: the idempotency key; the same item must always get the same key.
+        :param headers: headers to pass on, such as ``X-Request-ID`` and ``traceparent``.
+        :returns: the worker's receipt.
+        :raises HandoffError: the worker did not acknowledge the item.
+        """
+        answer = self._post("/items", item, {**headers, IDEMPOTENCY_KEY_HEADER: key})
+        receipt: dict[str, Any] = _json_object(answer)
+        return receipt
+
+    def deliver_batch(
+        self, entries: list[tuple[str, Mapping[str, Any]]], headers: Mapping[str, str]
+    ) -> list[dict[str, Any]]:
+        """Hand several items to the worker in one call.
+
+        :param entries: ``(idempotency key, item)`` pairs.
+        :returns: the worker's result for each entry, in order.
+        :raises HandoffError: the worker did not acknowledge the batch.
+        """
+        body = {"items": [{"key": key, "item": item} for key, item in entries]}
+        results = _json_object(self._post("/items:batch", body, headers)).get("results")
+        if not isinstance(results, list) or len(results) != len(entries):
+            raise WorkerRejected("The worker answered the batch without a result per item.")
+        return results
+
+    def ready(self) -> str:
+        """Why the worker cannot take items now, or ``""`` when it can."""
+        if self.breaker.state == "open":
+            return "breaker open"
+        try:
+            with self.session().get(f"{self.url}/livez", timeout=self.timeouts) as answer:
+                return "" if answer.ok else f"worker answers {answer.status_code}"
+        except requests.RequestException:
+            return "worker unreachable"
+
+    def _post(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
+        data = json.dumps(body).encode()
+        deadline = time.monotonic() + self.deadline
+        attempt = 0
+        while True:
+            if not self.breaker.allow():
+                raise BreakerOpen(
+                    "The worker keeps failing; deliveries fail fast for a while.",
+                    retry_after=self.breaker.retry_after(),
+                )
+            attempt += 1
+            failure, retry_after = self._attempt(path, data, headers, deadline)
+            if isinstance(failure, requests.Response):
+                return failure
+            self.breaker.record_failure()
+            remaining = deadline - time.monotonic()
+            wait = self.policy.delay(attempt, remaining, retry_after)
+            if wait is None:
+                raise failure
+            time.sleep(wait)
+
+    def _attempt(
+        self, path: str, data: bytes, headers: Mapping[str, str], deadline: float
+    ) -> tuple[requests.Response | HandoffError, float | None]:
+        """One POST: the answer when the worker took it, else the error and its Retry-After."""
+        connect, read = self.timeouts
+        read = max(0.001, min(read, deadline - time.monotonic()))
+        try:
+            answer = self.session().post(
+                self.url + path,
+                data=data,
+                headers={**self.headers, **headers},
+                timeout=(connect, read),
+            )
+        except requests.ConnectTimeout:
+            return WorkerUnavailable("The worker could not be reached in time."), None
+        except requests.Timeout:
+            return WorkerTimeout("The worker did not answer in time."), None
+        except requests.RequestException:
+            return WorkerUnavailable("The worker could not be reached."), None
+        if answer.ok:
+            self.breaker.record_success()
+            return answer, None
+        retry_after = _retry_after(answer)
+        if is_retry_status(answer.status_code):
+            detail = f"The worker answered {answer.status_code}."
+            hint = int(retry_after) if retry_after is not None else None
+            return WorkerUnavailable(detail, retry_after=hint), retry_after
+        # The worker is up and refused this item: final, and no failure of the worker.
+        self.breaker.record_success()
+        raise WorkerRejected(f"The worker refused the item: {_reason(answer)}")
+
+
+def _retry_after(answer: requests.Response) -> float | None:
+    value = answer.headers.get("Retry-After", "")
+    return float(value) if value.isdigit() else None
+
+
+def _reason(answer: requests.Response) -> str:
+    try:
+        body = answer.json()
+    except ValueError:
+        return f"{answer.status_code} {answer.reason}"
+    detail = body.get("detail") if isinstance(body, dict) else None
+    return str(detail) if detail else f"{answer.status_code} {answer.reason}"
+
+
+def _json_object(answer: requests.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise WorkerRejected("The worker acknowledged with something that is no receipt.")
+    return body
