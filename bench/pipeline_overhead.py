@@ -1,5 +1,7 @@
-"""What the events pipeline costs per event: the endpoint with its default steps
-against the same endpoint with every step switched off, in interleaved rounds.
+"""What the events pipeline and the handoff cost per event: the endpoint with its
+default steps against the same endpoint with every step switched off, in
+interleaved rounds, both handing off to the reference worker on loopback; then
+the pipeline alone and one delivery alone.
 
     python bench/pipeline_overhead.py [--events 2000] [--rounds 7]
 
@@ -10,7 +12,9 @@ Prints per-event times (medians over rounds) and the overhead; no thresholds.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
+import os
 import statistics
 import subprocess
 import sys
@@ -55,6 +59,7 @@ def main() -> None:
             check=True,
         )  # fmt: skip
         sys.path.insert(0, scratch)
+        os.environ["PYTHONPATH"] = os.pathsep.join([scratch, os.environ.get("PYTHONPATH", "")])
         answers = (EXAMPLE / ".copier-answers.yml").read_text(encoding="utf-8")
         package = next(
             line.split(":", 1)[1].strip()
@@ -65,10 +70,12 @@ def main() -> None:
         settings_module = importlib.import_module(f"{package}.settings")
         builtin = importlib.import_module(f"{package}.pipeline.builtin")
         about = importlib.import_module(f"{package}.about")
+        worker = importlib.import_module(f"{package}.worker").start_worker_process()
         settings_cls = settings_module.Settings
-        default = service.create_app(settings_cls(log_level="WARNING"))
+        settings = settings_cls(log_level="WARNING", worker_url=worker.url)
+        default = service.create_app(settings)
         empty = service.create_app(
-            settings_cls(log_level="WARNING", pipeline_disabled=builtin.BUILTIN_STEPS)
+            dataclasses.replace(settings, pipeline_disabled=builtin.BUILTIN_STEPS)
         )
         path = f"{about.API_PREFIX}/events"
         clients = {"empty pipeline": empty.test_client(), "default steps": default.test_client()}
@@ -86,6 +93,13 @@ def main() -> None:
             pipeline.run(dict(EVENT), context)
         run_alone = (time.perf_counter_ns() - started) / args.events
 
+        handoff = default.extensions["handoff"]
+        started = time.perf_counter_ns()
+        for number in range(args.events):
+            handoff.deliver(EVENT, f"bench-{number}", {"X-Request-ID": "req-bench"})
+        delivery_alone = (time.perf_counter_ns() - started) / args.events
+        worker.stop()
+
     medians = {name: statistics.median(times) for name, times in results.items()}
     overhead = medians["default steps"] - medians["empty pipeline"]
     steps = ", ".join(pipeline.names)
@@ -97,6 +111,7 @@ def main() -> None:
         f"({medians['default steps'] / medians['empty pipeline']:.3f}x the empty pipeline)"
     )
     print(f" pipeline alone: {run_alone / 1000:8.1f} us per event ({steps})")
+    print(f" handoff alone: {delivery_alone / 1000:8.1f} us per delivery (reference worker)")
 
 
 if __name__ == "__main__":

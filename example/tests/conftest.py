@@ -118,9 +118,19 @@ def contract() -> Contract:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    """Default settings; a test that needs others overrides this fixture or builds its own."""
-    return Settings()
+def make_settings(worker: WorkerProcess) -> Callable[..., Settings]:
+    """Make settings that hand off to the test's reference worker, with ``changes``."""
+
+    def make(**changes: Any) -> Settings:
+        return Settings(**{"worker_url": worker.url, "handoff_backoff": 0.001, **changes})
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """Default settings, handing off to the reference worker."""
+    return make_settings()
 
 
 @pytest.fixture

@@ -24,4 +24,5 @@ def test_pipeline_overhead_benchmark_runs() -> None:
         "default steps",
         "overhead",
         "pipeline alone",
+        "handoff alone",
     ]

@@ -48,9 +48,19 @@ def test_dev_server_serves_the_api_and_the_docs(
     rendered: Callable[[str], Path], tmp_path: Path
 ) -> None:
     service = shutil.copytree(rendered("defaults"), tmp_path / "service")
-    # make dev reads .env: a limit that the event fits and a padded event does not.
-    (service / ".env").write_text("RELAY_MAX_CONTENT_LENGTH=200\n", encoding="utf-8")
     with installed(service) as package:
+        # The reference worker (make worker), which the service hands events to.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", f"{package}.worker", "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert worker.stdout is not None
+        worker_url = worker.stdout.readline().removeprefix("worker listening on ").strip()
+        # make dev reads .env: a limit that the event fits and a padded event does not.
+        (service / ".env").write_text(
+            f"RELAY_MAX_CONTENT_LENGTH=300\nRELAY_WORKER_URL={worker_url}\n", encoding="utf-8"
+        )
         server = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", package, "run", "--debug", "--port", "0"],
             cwd=service,
@@ -75,7 +85,7 @@ def test_dev_server_serves_the_api_and_the_docs(
             with urllib.request.urlopen(request, timeout=10) as response:
                 assert response.status == 202
                 assert json.load(response)["request_id"] == "dev-1"
-            padded = {**EVENT, "data": {"blob": "x" * 200}}
+            padded = {**EVENT, "data": {"blob": "x" * 300}}
             request.data = json.dumps(padded).encode()
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(request, timeout=10)
@@ -91,6 +101,9 @@ def test_dev_server_serves_the_api_and_the_docs(
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
+            worker.terminate()
+            worker.wait(timeout=30)
+            worker.stdout.close()
             drain.join(timeout=30)
             if server.stdout is not None:
                 server.stdout.close()

@@ -29,8 +29,10 @@ def event(number: int, **changes: Any) -> dict[str, Any]:
     }
 
 
-def test_a_batch_answers_per_event(make_client: Callable[..., Any]) -> None:
-    client = make_client(create_app(Settings(pipeline_drop_when=(("type", "test.*"),))))
+def test_a_batch_answers_per_event(
+    make_client: Callable[..., Any], make_settings: Callable[..., Settings]
+) -> None:
+    client = make_client(create_app(make_settings(pipeline_drop_when=(("type", "test.*"),))))
     events = [
         event(0),
         event(1, occurred_at="yesterday", extra=True),
@@ -66,8 +68,10 @@ def test_a_batch_answers_per_event(make_client: Callable[..., Any]) -> None:
     assert results[5]["steps"][-1] == "stamp_request"
 
 
-def test_a_batch_over_the_configured_size_is_refused(make_client: Callable[..., Any]) -> None:
-    client = make_client(create_app(Settings(batch_max_items=2)))
+def test_a_batch_over_the_configured_size_is_refused(
+    make_client: Callable[..., Any], make_settings: Callable[..., Settings]
+) -> None:
+    client = make_client(create_app(make_settings(batch_max_items=2)))
     response = client.post(BATCH, json={"events": [event(0), event(1), event(2)]})
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
@@ -83,8 +87,10 @@ def test_a_batch_that_is_not_a_list_of_events_is_refused(client: Any, body: Any)
     assert response.mimetype == "application/problem+json"
 
 
-def test_one_deep_event_sinks_nothing_but_itself(make_client: Callable[..., Any]) -> None:
-    client = make_client(create_app(Settings()))
+def test_one_deep_event_sinks_nothing_but_itself(
+    make_client: Callable[..., Any], make_settings: Callable[..., Settings]
+) -> None:
+    client = make_client(create_app(make_settings()))
     deep: Any = "leaf"
     for _ in range(33):  # 34 levels: over the 32 an event's data may have
         deep = {"x": deep}
@@ -118,8 +124,10 @@ def explode(payload: Payload, context: Context) -> Payload:
     return payload
 
 
-def test_a_broken_step_rejects_only_its_event(make_client: Callable[..., Any]) -> None:
-    app = create_app(Settings())
+def test_a_broken_step_rejects_only_its_event(
+    make_client: Callable[..., Any], make_settings: Callable[..., Settings]
+) -> None:
+    app = create_app(make_settings())
     app.extensions["pipelines"]["events"] = Pipeline.declare(explode, stamp_request)
     response = make_client(app).post(BATCH, json={"events": [event(0), event(1), event(2)]})
     assert response.status_code == 200

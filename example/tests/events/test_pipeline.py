@@ -40,8 +40,14 @@ DEFAULT_STEPS = list(build_pipeline(Settings()).names)
 MakeClient = Callable[[Flask], FlaskClient]
 
 
-def app_with(**settings: Any) -> Flask:
-    return create_app(Settings(**settings))
+@pytest.fixture
+def app_with(make_settings: Callable[..., Settings]) -> Callable[..., Flask]:
+    """Make an app with the given settings, handing off to the reference worker."""
+
+    def make(**settings: Any) -> Flask:
+        return create_app(make_settings(**settings))
+
+    return make
 
 
 def recording(app: Flask) -> list[tuple[Payload, Context]]:
@@ -65,7 +71,9 @@ def test_the_receipt_names_the_steps_that_ran(client: FlaskClient) -> None:
     assert receipt["steps"] == DEFAULT_STEPS
 
 
-def test_steps_see_the_transformed_event_and_the_request(make_client: MakeClient) -> None:
+def test_steps_see_the_transformed_event_and_the_request(
+    make_client: MakeClient, app_with: Callable[..., Flask]
+) -> None:
     app = app_with(environment="staging", pipeline_add=(("meta.env", "{environment}"),))
     seen = recording(app)
     headers = {"X-Request-ID": "req-ctx", "User-Agent": "probe/1.0"}
@@ -81,7 +89,9 @@ def test_steps_see_the_transformed_event_and_the_request(make_client: MakeClient
     assert context.settings.environment == "staging"
 
 
-def test_settings_switch_steps_off_and_on(make_client: MakeClient) -> None:
+def test_settings_switch_steps_off_and_on(
+    make_client: MakeClient, app_with: Callable[..., Flask]
+) -> None:
     client = make_client(
         app_with(pipeline_disabled=("drop_nulls", "trim_strings"), pipeline_redact=("data.card",))
     )
@@ -92,7 +102,9 @@ def test_settings_switch_steps_off_and_on(make_client: MakeClient) -> None:
     assert steps[-1] == "stamp_request"
 
 
-def test_redaction_comes_before_every_other_step(make_client: MakeClient) -> None:
+def test_redaction_comes_before_every_other_step(
+    make_client: MakeClient, app_with: Callable[..., Flask]
+) -> None:
     app = app_with(
         pipeline_redact=("data.password", "data.cards.*.number"),
         pipeline_drop_when=(("data.password", "hunter*"),),
@@ -110,7 +122,9 @@ def test_redaction_comes_before_every_other_step(make_client: MakeClient) -> Non
     assert payload["data"] == {"pw": REDACTED, "cards": [{"number": REDACTED}] * 2}
 
 
-def test_a_filtered_event_is_answered_200_with_the_rule(make_client: MakeClient) -> None:
+def test_a_filtered_event_is_answered_200_with_the_rule(
+    make_client: MakeClient, app_with: Callable[..., Flask]
+) -> None:
     client = make_client(app_with(pipeline_drop_when=(("type", "order.*"),)))
     response = client.post(EVENTS, json=EVENT)
     assert response.status_code == 200
@@ -141,7 +155,7 @@ def explode(payload: Payload, context: Context) -> Payload:
 
 
 def test_a_broken_step_is_a_500_and_only_the_log_names_it(
-    capsys: pytest.CaptureFixture[str], make_client: MakeClient
+    capsys: pytest.CaptureFixture[str], make_client: MakeClient, app_with: Callable[..., Flask]
 ) -> None:
     app = app_with()
     app.extensions["pipelines"]["events"] = Pipeline.declare(explode, stamp_request)
@@ -159,7 +173,9 @@ def test_a_broken_step_is_a_500_and_only_the_log_names_it(
     assert app.extensions["step_timings"].snapshot()["explode"].count == 1
 
 
-def test_step_durations_are_recorded_per_step(make_client: MakeClient) -> None:
+def test_step_durations_are_recorded_per_step(
+    make_client: MakeClient, app_with: Callable[..., Flask]
+) -> None:
     app = app_with()
     client = make_client(app)
     for _ in range(3):

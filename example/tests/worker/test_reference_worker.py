@@ -72,11 +72,13 @@ def test_a_batch_is_one_call_with_a_result_per_item(worker: WorkerProcess) -> No
             ]
         },
     )
-    assert [(r["key"], r["status"], r.get("duplicate")) for r in body["results"]] == [
-        ("key-0", "accepted", True),
-        ("key-1", "accepted", False),
-        ("key-2", "rejected", None),
+    duplicates = [result.get("receipt", {}).get("duplicate") for result in body["results"]]
+    assert [(r["key"], r["status"]) for r in body["results"]] == [
+        ("key-0", "accepted"),
+        ("key-1", "accepted"),
+        ("key-2", "rejected"),
     ]
+    assert duplicates == [True, False, None]
     assert worker.call("GET", "/records") == {"keys": ["key-0", "key-1"], "processed": 2}
 
 

@@ -24,6 +24,7 @@ from .docs import docs_assets_blueprint
 from .docs import docs_config
 from .errors import register_error_handlers
 from .events import views as events
+from .handoff import install_handoff
 from .openapi import ServiceApi
 from .pipelines import check_pipeline_settings
 
@@ -56,6 +57,7 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
         **docs_config(settings.docs_enabled),
     }
     api = ServiceApi(app)
+    install_handoff(app, settings)
     register_error_handlers(app)
     app.after_request(_sort_allow)
     for blueprint, url_prefix in BLUEPRINTS:

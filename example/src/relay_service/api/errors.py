@@ -15,6 +15,7 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
 
+from ..handoff import HandoffError
 from ..observability.request_id import current_request_id
 from ..pipeline import BrokenStepError
 from ..pipeline import StepError
@@ -24,6 +25,8 @@ from .problems import problem_response
 
 __all__ = [
     "handle_http_exception",
+    "handoff_headers",
+    "handoff_problem",
     "register_error_handlers",
     "step_error_problem",
     "step_failure_problem",
@@ -68,6 +71,19 @@ def unexpected_error_problem(error: BaseException) -> dict[str, Any]:
         "unhandled error while handling %s %s", request.method, request.path, exc_info=error
     )
     return _failure_body()
+
+
+def handoff_problem(error: HandoffError) -> dict[str, Any]:
+    """The problem of a delivery the worker did not acknowledge: 502, 503 or 504.
+
+    The client may send the request again, with the same key; see ``retry_after``.
+    """
+    return problem_body(error.status, error.detail)
+
+
+def handoff_headers(error: HandoffError) -> dict[str, str]:
+    """``Retry-After`` for a handoff problem, when there is a hint."""
+    return {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
 
 
 def _failure_body() -> dict[str, Any]:
@@ -115,6 +131,10 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(StepError, lambda error: problem_response(step_error_problem(error)))
     app.register_error_handler(
         BrokenStepError, lambda error: problem_response(step_failure_problem(error))
+    )
+    app.register_error_handler(
+        HandoffError,
+        lambda error: problem_response(handoff_problem(error), headers=handoff_headers(error)),
     )
     app.register_error_handler(
         Exception, lambda error: problem_response(unexpected_error_problem(error))

@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from .blueprint import Blueprint
+from .handoff import client
 
 __all__ = ["HealthSchema", "blp"]
 
@@ -19,8 +20,8 @@ class HealthSchema(ma.Schema):
 
     status = ma.fields.String(
         required=True,
-        validate=ma.validate.OneOf(["ok", "ready"]),
-        metadata={"description": "'ok' for liveness, 'ready' for readiness."},
+        validate=ma.validate.OneOf(["ok", "ready", "not ready"]),
+        metadata={"description": "'ok' for liveness; 'ready' or 'not ready' for readiness."},
     )
     checks = ma.fields.Dict(
         keys=ma.fields.String(),
@@ -38,9 +39,13 @@ def livez() -> dict[str, Any]:
 
 @blp.route("/readyz", methods=["GET"])
 @blp.response(200, HealthSchema)
-def readyz() -> dict[str, Any]:
-    """Readiness: the service can take traffic.
+@blp.alt_response(503, schema=HealthSchema, description="Not ready: see the failing check.")
+def readyz() -> Any:
+    """Readiness: the service can take traffic, because its worker can.
 
-    The service has no dependency to check yet, so it is ready once it answers.
+    Not ready (503) while the worker is unreachable or the circuit breaker is open.
     """
-    return {"status": "ready", "checks": {}}
+    reason = client().ready()
+    if reason:
+        return {"status": "not ready", "checks": {"worker": reason}}, 503
+    return {"status": "ready", "checks": {"worker": "ok"}}

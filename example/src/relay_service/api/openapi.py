@@ -86,10 +86,19 @@ class ContractPlugin(BasePlugin):
             "Allow",
             {"description": "The methods the path allows.", "schema": {"type": "string"}},
         )
+        spec.components.header(
+            "RetryAfter",
+            {
+                "description": "Seconds after which the same request may succeed.",
+                "schema": {"type": "integer", "minimum": 0},
+            },
+        )
         for status, (name, title) in sorted(PROBLEM_RESPONSES.items()):
             headers = {REQUEST_ID_HEADER: REQUEST_ID_COMPONENT}
             if status == 405:
                 headers["Allow"] = "Allow"
+            if status == 503:
+                headers["Retry-After"] = "RetryAfter"
             spec.components.response(
                 name,
                 {

@@ -39,6 +39,9 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
     415: ("UnsupportedMediaType", "Unsupported Media Type"),
     422: ("UnprocessableContent", "Unprocessable Content"),
     500: ("InternalServerError", "Internal Server Error"),
+    502: ("BadGateway", "Bad Gateway"),
+    503: ("ServiceUnavailable", "Service Unavailable"),
+    504: ("GatewayTimeout", "Gateway Timeout"),
 }
 
 #: Where a field error was found, by webargs location.
@@ -113,6 +116,12 @@ class ProblemSchema(ma.Schema):
     )
     step = ma.fields.String(
         metadata={"description": "The pipeline step that refused the item, for 422 answers."}
+    )
+    retry_after = ma.fields.Integer(
+        metadata={
+            "description": "Seconds after which sending the item again may succeed, for "
+            "503 problems of batch items (single answers carry Retry-After instead)."
+        }
     )
 
 

@@ -92,14 +92,8 @@ def create_worker_app(faults: Faults | None = None, capacity: int = 100_000) -> 
                 results.append({"key": entry["key"], "status": "rejected", "reason": refused})
                 continue
             receipt, new = state.store.record(entry["key"], _receipt(entry["key"], entry["item"]))
-            results.append(
-                {
-                    "key": entry["key"],
-                    "status": "accepted",
-                    "receipt": receipt,
-                    "duplicate": not new,
-                }
-            )
+            accepted = {**receipt, "duplicate": not new}
+            results.append({"key": entry["key"], "status": "accepted", "receipt": accepted})
         _maybe_stall(state)
         return _json({"results": results})
 
@@ -140,10 +134,13 @@ def _is_entry(entry: Any) -> bool:
 
 
 def _receipt(key: str, item: dict[str, Any]) -> dict[str, Any]:
+    # The request id and trace context that came with it, for whoever traces it.
     return {
         "key": key,
         "item_id": item.get("id"),
         "received_at": datetime.now(UTC).isoformat(),
+        "request_id": request.headers.get("X-Request-ID"),
+        "traceparent": request.headers.get("traceparent"),
     }
 
 

@@ -14,7 +14,12 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from datetime import date
+from datetime import datetime
+from datetime import time as time_of_day
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -112,7 +117,7 @@ class HandoffClient:
             return "worker unreachable"
 
     def _post(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
-        data = json.dumps(body).encode()
+        data = json.dumps(body, default=_json_value).encode()
         deadline = time.monotonic() + self.deadline
         attempt = 0
         while True:
@@ -162,6 +167,15 @@ class HandoffClient:
         # The worker is up and refused this item: final, and no failure of the worker.
         self.breaker.record_success()
         raise WorkerRejected(f"The worker refused the item: {_reason(answer)}")
+
+
+def _json_value(value: Any) -> str:
+    # Validated payloads hold what marshmallow loads: dates and times, UUIDs, decimals.
+    if isinstance(value, datetime | date | time_of_day):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot be sent to the worker as JSON")
 
 
 def _retry_after(answer: requests.Response) -> float | None:

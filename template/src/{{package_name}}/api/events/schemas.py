@@ -87,10 +87,17 @@ class ReceiptSchema(ma.Schema):
 
 
 class AcceptedReceiptSchema(ReceiptSchema):
-    """Proof that the service accepted an event."""
+    """Proof that the worker acknowledged the event."""
 
     status = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["accepted"]), metadata={"example": "accepted"}
+    )
+    idempotency_key = ma.fields.String(
+        required=True,
+        metadata={"description": "The key the event was delivered with; a retry uses it again."},
+    )
+    worker_receipt = ma.fields.Dict(
+        required=True, metadata={"description": "The worker's receipt, as the worker wrote it."}
     )
 
 
@@ -139,6 +146,12 @@ class ItemResultSchema(ma.Schema):
         metadata={"description": "The pipeline steps that ran over it (accepted, filtered)."},
     )
     reason = ma.fields.String(metadata={"description": "Why it was filtered out."})
+    idempotency_key = ma.fields.String(
+        metadata={"description": "The key it was delivered with (accepted events)."}
+    )
+    worker_receipt = ma.fields.Dict(
+        metadata={"description": "The worker's receipt (accepted events)."}
+    )
     # No description here: OpenAPI 3.0 allows none beside a $ref, and the contract
     # must have the same shape in 3.0 and 3.1. The Problem schema describes itself.
     problem = ma.fields.Nested(ProblemSchema)

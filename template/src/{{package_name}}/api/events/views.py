@@ -13,6 +13,9 @@ from flask_smorest import abort
 from ..batch import Item
 from ..batch import run_batch
 from ..blueprint import Blueprint
+from ..handoff import documents_handoff
+from ..handoff import hand_off
+from ..handoff import idempotency_key
 from ..pipelines import install_pipeline
 from ..pipelines import request_context
 from ..pipelines import run_pipeline
@@ -39,19 +42,23 @@ EXAMPLE_EVENT = {
 
 @blp.route("/events", methods=["POST"])
 @blp.arguments(EventSchema, example=EXAMPLE_EVENT)
-@blp.response(202, AcceptedReceiptSchema, description="Accepted: the event went through.")
+@blp.response(202, AcceptedReceiptSchema, description="Accepted: the worker acknowledged it.")
 @blp.alt_response(
     200,
     schema=FilteredReceiptSchema,
     description="Filtered out on purpose by a pipeline step; sending it again changes nothing.",
     success=True,
 )
+@documents_handoff(blp)
 def accept_event(event: dict[str, Any]) -> Any:
-    """Accept one event.
+    """Accept one event and hand it to the worker.
 
     The event is validated against the contract (every invalid field is
-    reported at once in a 422 problem), then runs through the events pipeline;
-    a step may refuse it (422, naming the step) or filter it out (200).
+    reported at once in a 422 problem), runs through the events pipeline (a
+    step may refuse it: 422, naming the step; or filter it out: 200), and is
+    handed to the worker. 202 means the worker acknowledged it; any other
+    answer means it was not accepted, and sending it again with the same
+    ``Idempotency-Key`` (or the same ``source`` and ``id``) is safe.
     """
     context = request_context()
     outcome = run_pipeline("events", event, context)
@@ -67,21 +74,29 @@ def accept_event(event: dict[str, Any]) -> Any:
         response: Response = jsonify(FilteredReceiptSchema().dump(filtered))
         return response
     accepted = outcome.payload or {}
+    key = idempotency_key(event, from_request=True)
+    worker_receipt = hand_off(accepted, key)
     current_app.logger.info(
         "event accepted", extra={"event_id": event["id"], "event_type": accepted.get("type")}
     )
-    return {**receipt, "status": "accepted"}
+    return {
+        **receipt,
+        "status": "accepted",
+        "idempotency_key": key,
+        "worker_receipt": worker_receipt,
+    }
 
 
 @blp.route("/events:batch", methods=["POST"])
 @blp.arguments(BatchSchema, example={"events": [EXAMPLE_EVENT]})
 @blp.response(200, BatchReceiptSchema, description="What happened to each event.")
 def accept_batch(batch: dict[str, list[Item]]) -> Any:
-    """Accept a batch of events, each on its own.
+    """Accept a batch of events, each on its own, and hand them to the worker in one call.
 
     Every event is validated and run through the events pipeline by itself: an
     invalid or refused event is rejected with its own problem, and the others
-    are accepted or filtered as if sent alone.
+    are handed over together. An event is ``accepted`` only when the worker
+    acknowledged it; a rejected one may be sent again.
     """
     limit = current_app.extensions["settings"].batch_max_items
     if len(batch["events"]) > limit:

@@ -1,0 +1,100 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""Handoff in the API: the app's client, the keys and headers of a delivery, its docs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
+from typing import TypeVar
+
+from flask import Flask
+from flask import current_app
+from flask import request
+from flask_smorest import Blueprint
+
+from ..handoff import IDEMPOTENCY_KEY_HEADER
+from ..handoff import HandoffClient
+from ..observability.request_id import REQUEST_ID_HEADER
+from ..observability.request_id import current_request_id
+from ..observability.request_id import is_valid_request_id
+from ..settings import Settings
+from .problems import PROBLEM_RESPONSES
+
+__all__ = [
+    "HANDOFF_STATUSES",
+    "documents_handoff",
+    "forwarded_headers",
+    "hand_off",
+    "hand_off_batch",
+    "idempotency_key",
+    "install_handoff",
+]
+
+#: ``app.extensions`` key of the app's handoff client.
+HANDOFF = "handoff"
+
+#: Statuses an operation that hands off can answer when the worker did not take the item.
+HANDOFF_STATUSES = (502, 503, 504)
+
+#: A W3C trace context header (version 00), passed on to the worker as it came.
+_TRACEPARENT = re.compile(r"00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def install_handoff(app: Flask, settings: Settings) -> None:
+    """Give the app its handoff client; its session is made per process, on first use."""
+    app.extensions[HANDOFF] = HandoffClient(settings)
+
+
+def client() -> HandoffClient:
+    """The current app's handoff client."""
+    handoff: HandoffClient = current_app.extensions[HANDOFF]
+    return handoff
+
+
+def idempotency_key(item: Mapping[str, Any], *, from_request: bool = False) -> str:
+    """The key that names an item's delivery, the same however often it is sent.
+
+    :param from_request: use the request's own ``Idempotency-Key`` when it sent
+        a valid one (for a request that carries one item).
+    :returns: that key, else a digest of the item's ``source`` and ``id``.
+    """
+    sent = request.headers.get(IDEMPOTENCY_KEY_HEADER, "") if from_request else ""
+    if sent and is_valid_request_id(sent):
+        return sent
+    identity = f"{item.get('source', '')}\x00{item.get('id', '')}".encode()
+    return hashlib.sha256(identity).hexdigest()[:32]
+
+
+def forwarded_headers() -> dict[str, str]:
+    """The headers passed on to the worker: the request id, and ``traceparent`` when valid."""
+    headers = {REQUEST_ID_HEADER: current_request_id()}
+    traceparent = request.headers.get("traceparent", "")
+    if _TRACEPARENT.fullmatch(traceparent):
+        headers["traceparent"] = traceparent
+    return headers
+
+
+def hand_off(item: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """Deliver one item; the worker's receipt, or a ``HandoffError``."""
+    return client().deliver(item, key, forwarded_headers())
+
+
+def hand_off_batch(entries: list[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """Deliver several items in one call; the worker's result for each."""
+    return client().deliver_batch(entries, forwarded_headers())
+
+
+def documents_handoff(blueprint: Blueprint) -> Callable[[View], View]:
+    """Document the answers of a view that hands off: 502, 503 and 504 problems."""
+
+    def decorate(view: View) -> View:
+        for status in HANDOFF_STATUSES:
+            view = blueprint.alt_response(status, response=PROBLEM_RESPONSES[status][0])(view)
+        return view
+
+    return decorate
