@@ -18,5 +18,10 @@ def test_docs_build_strictly(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    for page in ("index.html", "quickstart/index.html", "pipeline/index.html"):
+    for page in (
+        "index.html",
+        "quickstart/index.html",
+        "pipeline/index.html",
+        "handoff/index.html",
+    ):
         assert (tmp_path / "site" / page).is_file(), page

@@ -81,7 +81,7 @@ def test_message_after_copy_names_commands_that_exist(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     message = result.stdout + result.stderr
     makefile = (tmp_path / "svc" / "Makefile").read_text(encoding="utf-8")
-    for target in ("install", "test", "dev"):
+    for target in ("install", "test", "worker", "dev"):
         assert f"make {target}" in message
         assert f"\n{target}:" in makefile
     assert "http://127.0.0.1:8000/docs" in message

@@ -119,7 +119,8 @@ def test_the_breaker_fails_fast_once_open(
     worker.call("PUT", "/faults", {"fail_ratio": 1.0, "retry_after": 0})
     client = make_client(app_with(breaker_failures=2, breaker_reset_after=60))
     assert client.post(EVENTS, json=event(1)).status_code == 503
-    refused = client.post(EVENTS, json=event(2))
+    assert client.post(EVENTS, json=event(2)).status_code == 503
+    refused = client.post(EVENTS, json=event(3))
     assert refused.status_code == 503
     assert int(refused.headers["Retry-After"]) > 50
     assert client.get("/readyz").status_code == 503

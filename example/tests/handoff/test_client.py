@@ -104,16 +104,19 @@ def test_the_breaker_fails_fast_while_open_and_recovers_with_the_worker(
     clock = Clock()
     client = client_for(worker, CircuitBreaker(failures=3, reset_after=10, clock=clock))
     worker.call("PUT", "/faults", {"fail_ratio": 1.0, "retry_after": 0})
-    with pytest.raises(WorkerUnavailable):
-        client.deliver({"id": "evt-1"}, "key-1", HEADERS)
+    for number in range(3):  # three failed deliveries, each of several attempts
+        assert client.breaker.state == "closed"
+        with pytest.raises(WorkerUnavailable):
+            client.deliver({"id": f"evt-{number}"}, f"key-{number}", HEADERS)
     assert client.breaker.state == "open"
     assert client.ready() == "breaker open"
     with pytest.raises(BreakerOpen) as fast:
-        client.deliver({"id": "evt-2"}, "key-2", HEADERS)
+        client.deliver({"id": "evt-9"}, "key-9", HEADERS)
     assert fast.value.retry_after == 10
+    assert worker.call("GET", "/records")["processed"] == 0
     worker.call("PUT", "/faults", {})
     clock.now += 10
-    assert client.deliver({"id": "evt-2"}, "key-2", HEADERS)["key"] == "key-2"
+    assert client.deliver({"id": "evt-9"}, "key-9", HEADERS)["key"] == "key-9"
     assert client.breaker.state == "closed"
     assert client.ready() == ""
 

@@ -117,24 +117,34 @@ class HandoffClient:
             return "worker unreachable"
 
     def _post(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
-        data = json.dumps(body, default=_json_value).encode()
+        """One delivery: the breaker counts it once, however many attempts it took."""
+        if not self.breaker.allow():
+            raise BreakerOpen(
+                "The worker keeps failing; deliveries fail fast for a while.",
+                retry_after=self.breaker.retry_after(),
+            )
+        try:
+            answer = self._retrying(path, json.dumps(body, default=_json_value).encode(), headers)
+        except WorkerRejected:
+            self.breaker.record_success()  # the worker is up; it refused this item
+            raise
+        except HandoffError:
+            self.breaker.record_failure()
+            raise
+        self.breaker.record_success()
+        return answer
+
+    def _retrying(self, path: str, data: bytes, headers: Mapping[str, str]) -> requests.Response:
         deadline = time.monotonic() + self.deadline
         attempt = 0
         while True:
-            if not self.breaker.allow():
-                raise BreakerOpen(
-                    "The worker keeps failing; deliveries fail fast for a while.",
-                    retry_after=self.breaker.retry_after(),
-                )
             attempt += 1
-            failure, retry_after = self._attempt(path, data, headers, deadline)
-            if isinstance(failure, requests.Response):
-                return failure
-            self.breaker.record_failure()
-            remaining = deadline - time.monotonic()
-            wait = self.policy.delay(attempt, remaining, retry_after)
+            outcome, retry_after = self._attempt(path, data, headers, deadline)
+            if isinstance(outcome, requests.Response):
+                return outcome
+            wait = self.policy.delay(attempt, deadline - time.monotonic(), retry_after)
             if wait is None:
-                raise failure
+                raise outcome
             time.sleep(wait)
 
     def _attempt(
@@ -157,7 +167,6 @@ class HandoffClient:
         except requests.RequestException:
             return WorkerUnavailable("The worker could not be reached."), None
         if answer.ok:
-            self.breaker.record_success()
             return answer, None
         retry_after = _retry_after(answer)
         if is_retry_status(answer.status_code):
@@ -165,7 +174,6 @@ class HandoffClient:
             hint = int(retry_after) if retry_after is not None else None
             return WorkerUnavailable(detail, retry_after=hint), retry_after
         # The worker is up and refused this item: final, and no failure of the worker.
-        self.breaker.record_success()
         raise WorkerRejected(f"The worker refused the item: {_reason(answer)}")
 
 

@@ -72,7 +72,7 @@ class Settings:
     :param handoff_deadline: seconds a delivery may take, retries included.
     :param handoff_max_attempts: attempts per delivery; ``1`` never retries.
     :param handoff_backoff: base of the exponential wait between attempts, in seconds.
-    :param breaker_failures: failed attempts in a row after which deliveries fail fast.
+    :param breaker_failures: failed deliveries in a row after which deliveries fail fast.
     :param breaker_reset_after: seconds deliveries fail fast before one probe.
     """
 

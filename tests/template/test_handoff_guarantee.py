@@ -1,0 +1,165 @@
+"""The handoff guarantee, proven on a rendered service under gunicorn on loopback:
+202 means the worker acknowledged the event, nothing accepted is lost or processed
+twice while the worker fails, stalls and drops connections, and a dead worker
+costs neither threads nor memory."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from generator.install import installed
+
+EVENTS = 2000
+CLIENTS = 8
+ATTEMPTS = 200
+
+
+def event(number: int) -> dict[str, object]:
+    return {
+        "id": f"evt-{number}",
+        "type": "order.created",
+        "occurred_at": "2026-01-01T12:00:00Z",
+        "source": "fault-test",
+        "data": {"n": number},
+    }
+
+
+@contextmanager
+def process(
+    command: list[str], announce: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Run ``command`` until the block ends; yield it and the URL it announces."""
+    started = subprocess.Popen(
+        command, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert started.stdout is not None
+    lines = []
+    for line in started.stdout:  # ends when the process does
+        lines.append(line)
+        if match := re.search(announce, line):
+            break
+    else:
+        raise AssertionError("".join(lines))
+    # Keep reading what it writes (a log line per request): a full pipe would block it.
+    drain = threading.Thread(target=lambda: [None for _ in started.stdout or ()])
+    drain.start()
+    try:
+        yield started, match.group(1)
+    finally:
+        started.terminate()
+        started.wait(timeout=60)
+        drain.join(timeout=60)
+        started.stdout.close()
+
+
+def gunicorn(package: str) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
+        "--worker-class", "gthread", "--threads", str(CLIENTS // 2), f"{package}:create_app()",
+    ]  # fmt: skip
+
+
+def send_until_accepted(url: str, number: int) -> tuple[str, Counter[int]]:
+    """Send one event until it is accepted, as a well-behaved client retries."""
+    statuses: Counter[int] = Counter()
+    with requests.Session() as session:
+        for _ in range(ATTEMPTS):
+            answer = session.post(url, json=event(number), timeout=30)
+            statuses[answer.status_code] += 1
+            if answer.status_code == 202:
+                return answer.json()["idempotency_key"], statuses
+            assert answer.status_code in (503, 504), answer.text
+            time.sleep(min(0.2, float(answer.headers.get("Retry-After", "0.05"))))  # client backoff
+    raise AssertionError(f"event {number} was never accepted: {statuses}")
+
+
+def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves(
+    rendered: Callable[[str], Path],
+) -> None:
+    service = rendered("defaults")
+    # A third of the deliveries fail: 25% answer 503, 5% lose their connection,
+    # and 5% are processed but answered after the service's read timeout.
+    faults = ["--fail-ratio", "0.25", "--drop-ratio", "0.05", "--stall-ratio", "0.05",
+              "--stall-seconds", "2.0", "--retry-after", "0", "--seed", "7"]  # fmt: skip
+    with installed(service) as package:
+        worker_command = [sys.executable, "-m", f"{package}.worker", "--port", "0", *faults]
+        with process(worker_command, r"worker listening on (\S+)") as (_, worker_url):
+            env = {
+                "RELAY_WORKER_URL": worker_url,
+                "RELAY_WORKER_READ_TIMEOUT": "1.0",
+                "RELAY_HANDOFF_DEADLINE": "3.0",
+                "RELAY_HANDOFF_BACKOFF": "0.01",
+                # A flaky worker that still takes most items must not trip the breaker.
+                "RELAY_BREAKER_FAILURES": "20",
+                "RELAY_BREAKER_RESET_AFTER": "0.5",
+                "RELAY_LOG_LEVEL": "WARNING",
+            }
+            with process(gunicorn(package), r"Listening at: (\S+)", env) as (_, base):
+                url = f"{base}/v1/events"
+                with ThreadPoolExecutor(CLIENTS) as pool:
+                    outcomes = list(pool.map(lambda n: send_until_accepted(url, n), range(EVENTS)))
+            records = requests.get(f"{worker_url}/records", timeout=10).json()
+    accepted_keys = {key for key, _ in outcomes}
+    statuses = sum((counts for _, counts in outcomes), Counter())
+    duplicates = records["processed"] - len(set(records["keys"]))
+    print(
+        f"\nsent {EVENTS} events in {sum(statuses.values())} requests: "
+        f"{dict(sorted(statuses.items()))}; worker recorded {len(records['keys'])}, "
+        f"processed {records['processed']}, duplicates processed {duplicates}"
+    )
+    assert len(accepted_keys) == EVENTS
+    assert set(records["keys"]) == accepted_keys
+    assert records["processed"] == EVENTS
+    assert duplicates == 0
+    assert statuses[503] + statuses[504] > 0, "the worker misbehaved"
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("Threads", "VmRSS"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def test_a_dead_worker_costs_no_threads_and_no_memory(rendered: Callable[[str], Path]) -> None:
+    service = rendered("defaults")
+    with installed(service) as package:
+        env = {"RELAY_WORKER_URL": "http://127.0.0.1:9", "RELAY_LOG_LEVEL": "ERROR"}
+        command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
+                   "--worker-class", "gthread", "--threads", "4", f"{package}:create_app()"]  # fmt: skip
+        with process(command, r"Listening at: (\S+)", env) as (master, base):
+            url = f"{base}/v1/events"
+
+            def burst(count: int) -> Counter[int]:
+                with requests.Session() as session:
+                    return Counter(
+                        session.post(url, json=event(n), timeout=30).status_code
+                        for n in range(count)
+                    )
+
+            assert burst(100) == Counter({503: 100})  # warm up: imports, pools, breaker open
+            child = int(
+                Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()[0]
+            )
+            before = proc_status(child)
+            assert burst(1000) == Counter({503: 1000})
+            after = proc_status(child)
+    print(f"\ngunicorn worker with the worker down: {before} -> {after} after 1000 refusals")
+    assert after["Threads"] == before["Threads"]
+    assert after["VmRSS"] - before["VmRSS"] < 4096, "RSS grew by more than 4 MiB"
