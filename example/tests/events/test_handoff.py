@@ -64,9 +64,24 @@ def test_the_same_event_sent_again_is_processed_once(
     assert worker.call("GET", "/records")["processed"] == 1
 
 
-def test_the_clients_own_idempotency_key_is_used(client: FlaskClient) -> None:
-    response = client.post(EVENTS, json=event(1), headers={"Idempotency-Key": "client-key-1"})
-    assert response.get_json()["idempotency_key"] == "client-key-1"
+def test_the_clients_own_idempotency_key_names_the_delivery_within_its_source(
+    client: FlaskClient, worker: WorkerProcess
+) -> None:
+    headers = {"Idempotency-Key": "client-key-1"}
+    first = client.post(EVENTS, json=event(1), headers=headers).get_json()
+    again = client.post(EVENTS, json={**event(1), "id": "other-id"}, headers=headers).get_json()
+    elsewhere = client.post(EVENTS, json={**event(1), "source": "elsewhere"}, headers=headers)
+    assert again["idempotency_key"] == first["idempotency_key"]
+    assert again["worker_receipt"]["duplicate"] is True
+    assert elsewhere.get_json()["idempotency_key"] != first["idempotency_key"]
+    assert worker.call("GET", "/records")["processed"] == 2
+
+
+def test_an_invalid_idempotency_key_is_400(client: FlaskClient, worker: WorkerProcess) -> None:
+    response = client.post(EVENTS, json=event(1), headers={"Idempotency-Key": "has spaces"})
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.get_json()["detail"]
+    assert worker.call("GET", "/records")["processed"] == 0
 
 
 def test_a_failing_worker_is_503_with_retry_after_and_nothing_accepted(
@@ -82,19 +97,28 @@ def test_a_failing_worker_is_503_with_retry_after_and_nothing_accepted(
     assert worker.call("GET", "/records")["processed"] == 0
 
 
-def test_a_stalling_worker_is_504_and_a_retry_is_not_processed_twice(
+def test_a_stalling_worker_is_retried_and_the_event_processed_once(
     make_client: Callable[[Flask], FlaskClient],
     app_with: Callable[..., Flask],
     worker: WorkerProcess,
 ) -> None:
     worker.call("PUT", "/faults", {"stall_ratio": 1.0, "stall_seconds": 2.0})
-    client = make_client(app_with(worker_read_timeout=0.2, handoff_deadline=0.5))
-    assert client.post(EVENTS, json=event(1)).status_code == 504
-    worker.call("PUT", "/faults", {})
-    retried = client.post(EVENTS, json=event(1))
-    assert retried.status_code == 202
-    assert retried.get_json()["worker_receipt"]["duplicate"] is True
+    client = make_client(app_with(worker_read_timeout=0.2, handoff_deadline=1.5))
+    answer = client.post(EVENTS, json=event(1))
+    assert answer.status_code == 202
+    assert answer.get_json()["worker_receipt"]["duplicate"] is True
     assert worker.call("GET", "/records")["processed"] == 1
+
+
+def test_a_worker_timeout_is_504(
+    make_client: Callable[[Flask], FlaskClient],
+    app_with: Callable[..., Flask],
+    worker: WorkerProcess,
+) -> None:
+    # The stall outlasts the read timeout, which leaves no time for a second attempt.
+    worker.call("PUT", "/faults", {"stall_ratio": 1.0, "stall_seconds": 2.0})
+    client = make_client(app_with(worker_read_timeout=0.3, handoff_deadline=0.32))
+    assert client.post(EVENTS, json=event(1)).status_code == 504
 
 
 def mark_for_refusal(payload: Payload, context: Context) -> Payload:

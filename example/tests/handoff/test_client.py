@@ -4,9 +4,17 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request
+from werkzeug.wrappers import Response
 
 from relay_service.handoff import BreakerOpen
 from relay_service.handoff import CircuitBreaker
@@ -59,15 +67,32 @@ def test_failures_are_retried_with_the_same_key_until_acknowledged(worker: Worke
 
 
 def test_a_stalled_delivery_is_retried_and_never_processed_twice(worker: WorkerProcess) -> None:
+    # The worker takes the item but answers after the read timeout; the retry
+    # finds the key taken and gets the first receipt back.
     worker.call("PUT", "/faults", {"stall_ratio": 1.0, "stall_seconds": 2.0})
     client = client_for(worker, worker_read_timeout=0.2, handoff_deadline=1.0)
-    with pytest.raises(WorkerTimeout):
-        client.deliver({"id": "evt-1"}, "key-1", HEADERS)
+    receipt = client.deliver({"id": "evt-1"}, "key-1", HEADERS)
+    assert receipt["duplicate"] is True
     assert worker.call("GET", "/records") == {"keys": ["key-1"], "processed": 1}
 
 
-def test_a_refused_item_is_not_retried(worker: WorkerProcess) -> None:
-    client = client_for(worker)
+def test_a_worker_that_never_answers_in_time_is_a_timeout() -> None:
+    def slow(request: Request) -> Response:
+        threading.Event().wait(1.0)  # the fault: an answer later than the read timeout
+        return Response("{}", status=201, content_type="application/json")
+
+    with fake_worker(slow) as url:
+        settings = Settings(
+            worker_url=url, worker_read_timeout=0.2, handoff_deadline=0.5, handoff_backoff=0.001
+        )
+        with pytest.raises(WorkerTimeout):
+            HandoffClient(settings).deliver({"id": "evt-1"}, "key-1", HEADERS)
+
+
+def test_a_refused_item_is_not_retried_and_does_not_count_against_the_worker(
+    worker: WorkerProcess,
+) -> None:
+    client = client_for(worker, breaker_failures=1)
     with pytest.raises(WorkerRejected, match="marked reject: true"):
         client.deliver({"id": "evt-1", "reject": True}, "key-1", HEADERS)
     assert client.breaker.state == "closed"
@@ -127,3 +152,69 @@ def test_a_batch_is_one_call_with_a_result_per_item(worker: WorkerProcess) -> No
     )
     assert [result["status"] for result in results] == ["accepted", "rejected"]
     assert worker.call("GET", "/records") == {"keys": ["key-0"], "processed": 1}
+
+
+@contextmanager
+def fake_worker(answer: Callable[[Request], Response]) -> Iterator[str]:
+    """A worker that answers as it is told, on loopback, for answers the reference worker never gives."""
+    server = make_server("127.0.0.1", 0, Request.application(answer), threaded=True)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+def test_a_redirect_is_no_acknowledgement() -> None:
+    with fake_worker(lambda request: Response(status=302, headers={"Location": "/ok"})) as url:
+        settings = Settings(worker_url=url, handoff_backoff=0.001, handoff_max_attempts=2)
+        with pytest.raises(WorkerUnavailable):
+            HandoffClient(settings).deliver({"id": "evt-1"}, "key-1", HEADERS)
+
+
+@pytest.mark.parametrize(
+    "results",
+    [["x", 1], [{"key": "key-1", "status": "accepted"}, {"key": "key-0", "status": "accepted"}],
+     [{"key": "key-0", "status": "maybe"}, {"key": "key-1", "status": "accepted"}]],
+    ids=["not-objects", "reordered", "unknown-status"],
+)  # fmt: skip
+def test_batch_results_that_do_not_match_the_items_are_no_acknowledgement(
+    results: list[Any],
+) -> None:
+    body = json.dumps({"results": results})
+    answer = Response(body, status=200, content_type="application/json")
+    with fake_worker(lambda request: answer) as url:
+        settings = Settings(worker_url=url, handoff_backoff=0.001, handoff_max_attempts=1)
+        with pytest.raises(WorkerUnavailable):
+            HandoffClient(settings).deliver_batch(
+                [("key-0", {"id": "evt-0"}), ("key-1", {"id": "evt-1"})], HEADERS
+            )
+
+
+def test_a_wrong_token_counts_against_the_worker(worker: WorkerProcess) -> None:
+    with fake_worker(lambda request: Response(status=401)) as url:
+        settings = Settings(worker_url=url, handoff_backoff=0.001, breaker_failures=1)
+        client = HandoffClient(settings)
+        with pytest.raises(WorkerUnavailable) as failed:
+            client.deliver({"id": "evt-1"}, "key-1", HEADERS)
+        assert failed.value.retry_after == 1
+        assert client.breaker.state == "open"
+
+
+def test_an_item_that_cannot_be_sent_does_not_take_the_breakers_probe(
+    worker: WorkerProcess,
+) -> None:
+    clock = Clock()
+    client = client_for(worker, CircuitBreaker(failures=1, reset_after=10, clock=clock))
+    worker.call("PUT", "/faults", {"fail_ratio": 1.0, "retry_after": 0})
+    with pytest.raises(WorkerUnavailable):
+        client.deliver({"id": "evt-1"}, "key-1", HEADERS)
+    worker.call("PUT", "/faults", {})
+    clock.now += 10
+    with pytest.raises(TypeError):
+        client.deliver({"id": "evt-2", "tags": {"a", "b"}}, "key-2", HEADERS)
+    assert client.deliver({"id": "evt-3"}, "key-3", HEADERS)["key"] == "key-3"
+    assert client.breaker.state == "closed"

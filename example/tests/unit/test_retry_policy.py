@@ -12,10 +12,11 @@ from relay_service.handoff.policy import is_retry_status
 
 
 @pytest.mark.parametrize(
-    ("status", "retry"), [(429, True), (500, True), (503, True), (599, True), (400, False),
-                          (404, False), (409, False), (422, False)],
+    ("status", "retry"),
+    [(408, True), (409, True), (425, True), (429, True), (500, True), (503, True), (599, True),
+     (400, False), (404, False), (410, False), (422, False)],
 )  # fmt: skip
-def test_only_429_and_5xx_are_retried(status: int, retry: bool) -> None:
+def test_only_answers_that_say_not_yet_are_retried(status: int, retry: bool) -> None:
     assert is_retry_status(status) is retry
 
 
@@ -35,6 +36,9 @@ def test_retry_after_is_honoured() -> None:
 def test_no_wait_goes_past_the_deadline() -> None:
     assert RetryPolicy().delay(1, remaining=2, retry_after=3) is None
     assert RetryPolicy(backoff=1, backoff_max=1).delay(1, remaining=0) is None
+    # An attempt that would start with almost no time left is not made.
+    assert RetryPolicy().delay(1, remaining=0.04, retry_after=0) is None
+    assert RetryPolicy().delay(1, remaining=0.06, retry_after=0) == 0
 
 
 def test_attempts_run_out() -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from flask import Flask
 from flask import current_app
 from flask import request
 from flask_smorest import Blueprint
+from werkzeug.exceptions import BadRequest
 
 from ..handoff import IDEMPOTENCY_KEY_HEADER
 from ..handoff import HandoffClient
@@ -59,15 +61,29 @@ def client() -> HandoffClient:
 def idempotency_key(item: Mapping[str, Any], *, from_request: bool = False) -> str:
     """The key that names an item's delivery, the same however often it is sent.
 
-    :param from_request: use the request's own ``Idempotency-Key`` when it sent
-        a valid one (for a request that carries one item).
-    :returns: that key, else a digest of the item's ``source`` and ``id``.
+    It is a digest of the item's ``source`` and either the client's own
+    ``Idempotency-Key`` or the item's ``id``, so that two sources never share a
+    key, and a key never mixes with an id.
+
+    :param from_request: use the request's ``Idempotency-Key`` header when it
+        has one (for a request that carries one item).
+    :raises BadRequest: when that header is not 1-128 letters, digits and ``. _ : -``.
     """
-    sent = request.headers.get(IDEMPOTENCY_KEY_HEADER, "") if from_request else ""
-    if sent and is_valid_request_id(sent):
-        return sent
-    identity = f"{item.get('source', '')}\x00{item.get('id', '')}".encode()
-    return hashlib.sha256(identity).hexdigest()[:32]
+    source = str(item.get("source", ""))
+    sent = request.headers.get(IDEMPOTENCY_KEY_HEADER) if from_request else None
+    if sent is not None:
+        if not is_valid_request_id(sent):
+            raise BadRequest(
+                f"{IDEMPOTENCY_KEY_HEADER} must be 1-128 letters, digits and . _ : - "
+                "starting with a letter or digit."
+            )
+        return _digest(source, "key", sent)
+    return _digest(source, "id", str(item.get("id", "")))
+
+
+def _digest(*parts: str) -> str:
+    # JSON, not a separator: no two lists of strings encode alike.
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
 def forwarded_headers() -> dict[str, str]:

@@ -39,6 +39,16 @@ __all__ = ["IDEMPOTENCY_KEY_HEADER", "HandoffClient"]
 #: Header naming a delivery, so that the worker processes a retried one only once.
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
+#: The worker contract's acknowledgements: 201 taken now, 200 taken before.
+ACKNOWLEDGED = (200, 201)
+
+#: Answers that say the worker is misconfigured (token, URL, limits), not that the
+#: item is bad: the worker is as good as unavailable, and the breaker counts them.
+MISCONFIGURED = (300, 301, 302, 303, 307, 308, 401, 403, 404, 405, 413)
+
+#: Retry-After of a 503 when the worker gave none, in seconds.
+DEFAULT_RETRY_AFTER = 1
+
 
 class HandoffClient:
     """Hands items to the worker named by the settings.
@@ -69,6 +79,7 @@ class HandoffClient:
         with self._lock:
             if self._session is None or self._pid != os.getpid():
                 session = requests.Session()
+                session.trust_env = False  # no proxy or .netrc between the service and its worker
                 adapter = HTTPAdapter(
                     pool_connections=1, pool_maxsize=self.pool_size, max_retries=0
                 )
@@ -102,8 +113,21 @@ class HandoffClient:
         """
         body = {"items": [{"key": key, "item": item} for key, item in entries]}
         results = _json_object(self._post("/items:batch", body, headers)).get("results")
-        if not isinstance(results, list) or len(results) != len(entries):
-            raise WorkerRejected("The worker answered the batch without a result per item.")
+        # Matched by key, not by place: a refused item must never pass for an accepted one.
+        if (
+            not isinstance(results, list)
+            or len(results) != len(entries)
+            or any(
+                not isinstance(result, dict)
+                or result.get("key") != key
+                or result.get("status") not in ("accepted", "rejected")
+                for result, (key, _) in zip(results, entries, strict=False)
+            )
+        ):
+            raise WorkerUnavailable(
+                "The worker answered the batch without a result per item; send it again.",
+                retry_after=DEFAULT_RETRY_AFTER,
+            )
         return results
 
     def ready(self) -> str:
@@ -111,24 +135,31 @@ class HandoffClient:
         if self.breaker.state == "open":
             return "breaker open"
         try:
-            with self.session().get(f"{self.url}/livez", timeout=self.timeouts) as answer:
+            headers = {key: value for key, value in self.headers.items() if key == "Authorization"}
+            with self.session().get(
+                f"{self.url}/livez", headers=headers, timeout=self.timeouts, allow_redirects=False
+            ) as answer:
                 return "" if answer.ok else f"worker answers {answer.status_code}"
         except requests.RequestException:
             return "worker unreachable"
 
     def _post(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
         """One delivery: the breaker counts it once, however many attempts it took."""
+        # Before asking the breaker: an item that cannot be sent must not leave a
+        # half-open breaker waiting for a probe that never reports back.
+        data = json.dumps(body, default=_json_value).encode()
         if not self.breaker.allow():
             raise BreakerOpen(
                 "The worker keeps failing; deliveries fail fast for a while.",
                 retry_after=self.breaker.retry_after(),
             )
         try:
-            answer = self._retrying(path, json.dumps(body, default=_json_value).encode(), headers)
+            answer = self._retrying(path, data, headers)
         except WorkerRejected:
             self.breaker.record_success()  # the worker is up; it refused this item
             raise
-        except HandoffError:
+        except BaseException:
+            # Anything else ends the delivery too; a probe must always report back.
             self.breaker.record_failure()
             raise
         self.breaker.record_success()
@@ -144,6 +175,8 @@ class HandoffClient:
                 return outcome
             wait = self.policy.delay(attempt, deadline - time.monotonic(), retry_after)
             if wait is None:
+                if isinstance(outcome, WorkerUnavailable) and outcome.retry_after is None:
+                    outcome.retry_after = DEFAULT_RETRY_AFTER
                 raise outcome
             time.sleep(wait)
 
@@ -151,14 +184,15 @@ class HandoffClient:
         self, path: str, data: bytes, headers: Mapping[str, str], deadline: float
     ) -> tuple[requests.Response | HandoffError, float | None]:
         """One POST: the answer when the worker took it, else the error and its Retry-After."""
-        connect, read = self.timeouts
-        read = max(0.001, min(read, deadline - time.monotonic()))
+        remaining = max(0.001, deadline - time.monotonic())
+        connect, read = (min(limit, remaining) for limit in self.timeouts)
         try:
             answer = self.session().post(
                 self.url + path,
                 data=data,
                 headers={**self.headers, **headers},
                 timeout=(connect, read),
+                allow_redirects=False,  # a redirected POST becomes a GET: no acknowledgement
             )
         except requests.ConnectTimeout:
             return WorkerUnavailable("The worker could not be reached in time."), None
@@ -166,10 +200,10 @@ class HandoffClient:
             return WorkerTimeout("The worker did not answer in time."), None
         except requests.RequestException:
             return WorkerUnavailable("The worker could not be reached."), None
-        if answer.ok:
+        if answer.status_code in ACKNOWLEDGED:
             return answer, None
         retry_after = _retry_after(answer)
-        if is_retry_status(answer.status_code):
+        if is_retry_status(answer.status_code) or answer.status_code in MISCONFIGURED:
             detail = f"The worker answered {answer.status_code}."
             hint = int(retry_after) if retry_after is not None else None
             return WorkerUnavailable(detail, retry_after=hint), retry_after
@@ -187,8 +221,9 @@ def _json_value(value: Any) -> str:
 
 
 def _retry_after(answer: requests.Response) -> float | None:
-    value = answer.headers.get("Retry-After", "")
-    return float(value) if value.isdigit() else None
+    # Delay-seconds only (RFC 9110, 10.2.3); ASCII digits, as "²".isdigit() is true too.
+    value = answer.headers.get("Retry-After", "").strip()
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 def _reason(answer: requests.Response) -> str:

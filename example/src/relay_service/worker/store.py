@@ -45,6 +45,11 @@ class ReceiptStore:
                 self._receipts.popitem(last=False)
             return receipt, True
 
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The receipt kept for ``key``, if the item was processed."""
+        with self._lock:
+            return self._receipts.get(key)
+
     def snapshot(self) -> dict[str, Any]:
         """The keys remembered, oldest first, and how many items were processed."""
         with self._lock:

@@ -6,16 +6,19 @@ from __future__ import annotations
 import dataclasses
 import random
 
-__all__ = ["RetryPolicy", "is_retry_status"]
+__all__ = ["MIN_ATTEMPT_SECONDS", "RetryPolicy", "is_retry_status"]
+
+#: The least time left before the deadline for another attempt to be worth it.
+MIN_ATTEMPT_SECONDS = 0.05
 
 
 def is_retry_status(status: int) -> bool:
     """Whether an answer's status is worth another attempt.
 
-    429 (Too Many Requests) and every 5xx: the worker did not take the item.
-    Other 4xx are final: the same item would be refused again.
+    408, 409 (the same key still in progress), 425, 429 and every 5xx: the
+    worker did not take the item, or not yet. Other 4xx are final.
     """
-    return status == 429 or 500 <= status <= 599
+    return status in (408, 409, 425, 429) or 500 <= status <= 599
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -50,4 +53,5 @@ class RetryPolicy:
             wait = retry_after
         else:
             wait = random.uniform(0, min(self.backoff_max, self.backoff * 2 ** (attempt - 1)))
-        return wait if wait < remaining else None
+        # An attempt needs time of its own: one that starts at the deadline only times out.
+        return wait if wait + MIN_ATTEMPT_SECONDS <= remaining else None

@@ -68,6 +68,9 @@ def create_worker_app(faults: Faults | None = None, capacity: int = 100_000) -> 
         misbehaved = _misbehave(state)
         if misbehaved is not None:
             return misbehaved
+        known = state.store.get(key)
+        if known is not None:  # processed before: the same answer, whatever the switches say now
+            return _json({**known, "duplicate": True}, 200)
         refused = _refusal(state.faults, item)
         if refused:
             return _problem(422, refused)
@@ -87,7 +90,7 @@ def create_worker_app(faults: Faults | None = None, capacity: int = 100_000) -> 
             return misbehaved
         results = []
         for entry in entries:
-            refused = _refusal(state.faults, entry["item"])
+            refused = "" if state.store.get(entry["key"]) else _refusal(state.faults, entry["item"])
             if refused:
                 results.append({"key": entry["key"], "status": "rejected", "reason": refused})
                 continue

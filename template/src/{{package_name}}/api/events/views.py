@@ -60,6 +60,7 @@ def accept_event(event: dict[str, Any]) -> Any:
     answer means it was not accepted, and sending it again with the same
     ``Idempotency-Key`` (or the same ``source`` and ``id``) is safe.
     """
+    key = idempotency_key(event, from_request=True)  # before any step sees the event
     context = request_context()
     outcome = run_pipeline("events", event, context)
     receipt = {
@@ -74,7 +75,6 @@ def accept_event(event: dict[str, Any]) -> Any:
         response: Response = jsonify(FilteredReceiptSchema().dump(filtered))
         return response
     accepted = outcome.payload or {}
-    key = idempotency_key(event, from_request=True)
     worker_receipt = hand_off(accepted, key)
     current_app.logger.info(
         "event accepted", extra={"event_id": event["id"], "event_type": accepted.get("type")}
