@@ -5,22 +5,18 @@ costs neither threads nor memory."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
 from generator.install import installed
+
+from .processes import running
 
 EVENTS = 2000
 CLIENTS = 8
@@ -35,35 +31,6 @@ def event(number: int) -> dict[str, object]:
         "source": "fault-test",
         "data": {"n": number},
     }
-
-
-@contextmanager
-def process(
-    command: list[str], announce: str, env: dict[str, str] | None = None
-) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Run ``command`` until the block ends; yield it and the URL it announces."""
-    started = subprocess.Popen(
-        command, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    assert started.stdout is not None
-    lines = []
-    for line in started.stdout:  # ends when the process does
-        lines.append(line)
-        if match := re.search(announce, line):
-            break
-    else:
-        raise AssertionError("".join(lines))
-    # Keep reading what it writes (a log line per request): a full pipe would block it.
-    drain = threading.Thread(target=lambda: [None for _ in started.stdout or ()])
-    drain.start()
-    try:
-        yield started, match.group(1)
-    finally:
-        started.terminate()
-        started.wait(timeout=60)
-        drain.join(timeout=60)
-        started.stdout.close()
 
 
 def gunicorn(package: str) -> list[str]:
@@ -97,7 +64,7 @@ def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves
               "--stall-seconds", "2.0", "--retry-after", "0", "--seed", "7"]  # fmt: skip
     with installed(service) as package:
         worker_command = [sys.executable, "-m", f"{package}.worker", "--port", "0", *faults]
-        with process(worker_command, r"worker listening on (\S+)") as (_, worker_url):
+        with running(worker_command, r"worker listening on (\S+)") as (_, worker_url):
             env = {
                 "RELAY_WORKER_URL": worker_url,
                 "RELAY_WORKER_READ_TIMEOUT": "1.0",
@@ -108,7 +75,7 @@ def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves
                 "RELAY_BREAKER_RESET_AFTER": "0.5",
                 "RELAY_LOG_LEVEL": "WARNING",
             }
-            with process(gunicorn(package), r"Listening at: (\S+)", env) as (_, base):
+            with running(gunicorn(package), r"Listening at: (\S+)", env=env) as (_, base):
                 url = f"{base}/v1/events"
                 with ThreadPoolExecutor(CLIENTS) as pool:
                     outcomes = list(pool.map(lambda n: send_until_accepted(url, n), range(EVENTS)))
@@ -145,7 +112,7 @@ def test_a_dead_worker_costs_no_threads_and_no_memory(rendered: Callable[[str], 
         command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
                    "--worker-class", "gthread", "--threads", str(threads),
                    f"{package}:create_app()"]  # fmt: skip
-        with process(command, r"Listening at: (\S+)", env) as (master, base):
+        with running(command, r"Listening at: (\S+)", env=env) as (master, base):
             url = f"{base}/v1/events"
 
             def burst(count: int) -> Counter[int]:

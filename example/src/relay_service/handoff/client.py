@@ -113,7 +113,7 @@ class HandoffClient:
         """
         body = {"items": [{"key": key, "item": item} for key, item in entries]}
         results = _json_object(self._post("/items:batch", body, headers)).get("results")
-        # Matched by key, not by place: a refused item must never pass for an accepted one.
+        # Each result must carry its own item's key: a refused item never passes for an accepted one.
         if (
             not isinstance(results, list)
             or len(results) != len(entries)
