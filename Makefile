@@ -26,5 +26,6 @@ example: $(BIN)/.installed  ## regenerate template/openapi.json.jinja and exampl
 docs: $(BIN)/.installed  ## build the documentation site strictly into site/
 	$(BIN)/mkdocs build --strict
 
-bench: $(BIN)/.installed  ## measure what the pipeline costs per event
+bench: $(BIN)/.installed  ## measure what the pipeline costs per event, and gunicorn's worker classes
 	$(BIN)/python bench/pipeline_overhead.py
+	$(BIN)/python bench/gunicorn_worker_class.py

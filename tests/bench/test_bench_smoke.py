@@ -26,3 +26,21 @@ def test_pipeline_overhead_benchmark_runs() -> None:
         "pipeline alone",
         "handoff alone",
     ]
+
+
+def test_gunicorn_worker_class_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, "bench/gunicorn_worker_class.py", "--requests", "40", "--clients", "4",
+         "--latency", "0.001"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("requests per variant: 40, clients: 4, worker latency: 1 ms")
+    assert [line.split(",")[0].strip() for line in lines[1:]] == [
+        "sync", "gthread", "gthread", "gthread"
+    ]  # fmt: skip
+    assert "1.00x sync" in lines[1]

@@ -33,11 +33,10 @@ def event(number: int) -> dict[str, object]:
     }
 
 
-def gunicorn(package: str) -> list[str]:
-    return [
-        sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "2",
-        "--worker-class", "gthread", "--threads", str(CLIENTS // 2), f"{package}:create_app()",
-    ]  # fmt: skip
+def gunicorn() -> list[str]:
+    """gunicorn with the render's own gunicorn.conf.py (read from the folder it runs in),
+    on a free port, saying where it listens whatever RELAY_LOG_LEVEL says."""
+    return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--log-level", "info"]
 
 
 def send_until_accepted(url: str, number: int) -> tuple[str, Counter[int]]:
@@ -74,8 +73,11 @@ def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves
                 "RELAY_BREAKER_FAILURES": "20",
                 "RELAY_BREAKER_RESET_AFTER": "0.5",
                 "RELAY_LOG_LEVEL": "WARNING",
+                "RELAY_WEB_WORKERS": "2",
+                "RELAY_WEB_THREADS": str(CLIENTS // 2),
             }
-            with running(gunicorn(package), r"Listening at: (\S+)", env=env) as (_, base):
+            announce = r"Listening at: (\S+)"
+            with running(gunicorn(), announce, env=env, cwd=service) as (_, base):
                 url = f"{base}/v1/events"
                 with ThreadPoolExecutor(CLIENTS) as pool:
                     outcomes = list(pool.map(lambda n: send_until_accepted(url, n), range(EVENTS)))
@@ -107,12 +109,15 @@ def proc_status(pid: int) -> dict[str, int]:
 def test_a_dead_worker_costs_no_threads_and_no_memory(rendered: Callable[[str], Path]) -> None:
     threads = 4
     service = rendered("defaults")
-    with installed(service) as package:
-        env = {"RELAY_WORKER_URL": "http://127.0.0.1:9", "RELAY_LOG_LEVEL": "ERROR"}
-        command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
-                   "--worker-class", "gthread", "--threads", str(threads),
-                   f"{package}:create_app()"]  # fmt: skip
-        with running(command, r"Listening at: (\S+)", env=env) as (master, base):
+    with installed(service):
+        env = {
+            "RELAY_WORKER_URL": "http://127.0.0.1:9",
+            "RELAY_LOG_LEVEL": "ERROR",
+            "RELAY_WEB_WORKERS": "1",
+            "RELAY_WEB_THREADS": str(threads),
+        }
+        announce = r"Listening at: (\S+)"
+        with running(gunicorn(), announce, env=env, cwd=service) as (master, base):
             url = f"{base}/v1/events"
 
             def burst(count: int) -> Counter[int]:
