@@ -85,5 +85,7 @@ def test_message_after_copy_names_commands_that_exist(tmp_path: Path) -> None:
         assert f"make {target}" in message
         assert f"\n{target}:" in makefile
     assert "http://127.0.0.1:8000/docs" in message
+    assert "docker compose up" in message
+    assert (tmp_path / "svc" / "docker-compose.yml").is_file()
     answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text(encoding="utf-8"))
     assert answers["package_name"] == "relay_service"

@@ -16,6 +16,9 @@ DESCRIPTION = "An API-first Flask microservice that validates events and hands t
 #: OpenAPI version of the generated contract.
 OPENAPI_VERSION = "3.1.0"
 
+#: Port the service listens on unless RELAY_PORT says otherwise.
+HTTP_PORT = 8000
+
 #: URL prefix of the versioned API; health checks and docs stay at the root.
 API_PREFIX = "/v1"
 # fmt: on

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,6 +15,7 @@ from flask import Flask
 from relay_service.api.pipelines import check_pipeline_settings
 from relay_service.settings import Settings
 from relay_service.settings import SettingsError
+from relay_service.settings import available_cpus
 
 
 def test_settings_defaults_when_nothing_is_set() -> None:
@@ -47,6 +49,10 @@ def test_settings_read_every_variable() -> None:
         "RELAY_HANDOFF_BACKOFF": "0.05",
         "RELAY_BREAKER_FAILURES": "3",
         "RELAY_BREAKER_RESET_AFTER": "30",
+        "RELAY_HOST": "::",
+        "RELAY_PORT": "9000",
+        "RELAY_WEB_WORKERS": "3",
+        "RELAY_WEB_THREADS": "16",
     }
     assert Settings.from_env(env) == Settings(
         max_content_length=2048,
@@ -70,7 +76,38 @@ def test_settings_read_every_variable() -> None:
         handoff_backoff=0.05,
         breaker_failures=3,
         breaker_reset_after=30.0,
+        host="::",
+        port=9000,
+        web_workers=3,
+        web_threads=16,
     )
+
+
+def test_the_default_port_is_the_one_the_service_was_generated_with() -> None:
+    assert Settings().port == 8000
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "quota"),
+    [
+        ("max 100000\n", None),  # no quota
+        ("100000 100000\n", 1),  # docker run --cpus 1
+        ("150000 100000\n", 2),  # --cpus 1.5: a part of a CPU still runs a process
+        ("1000 100000\n", 1),  # never none
+        ("garbled", None),
+    ],
+)
+def test_available_cpus_follow_a_cgroup_quota(
+    tmp_path: Path, cpu_max: str, quota: int | None
+) -> None:
+    cpu_max_file = tmp_path / "cpu.max"
+    cpu_max_file.write_text(cpu_max, encoding="ascii")
+    usable = available_cpus(tmp_path / "no-such-file")  # the CPUs this process may run on
+    assert available_cpus(cpu_max_file) == (usable if quota is None else min(quota, usable))
+
+
+def test_web_workers_default_to_two_per_available_cpu() -> None:
+    assert Settings().web_workers == 2 * available_cpus()
 
 
 def test_an_empty_list_setting_switches_its_step_off() -> None:
@@ -153,6 +190,10 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
             "0",
             "RELAY_HANDOFF_MAX_ATTEMPTS='0': expected a whole number",
         ),
+        ("RELAY_HOST", "localhost", "RELAY_HOST='localhost': expected an IP address"),
+        ("RELAY_PORT", "0", "RELAY_PORT='0': expected a TCP port from 1 to 65535"),
+        ("RELAY_PORT", "65536", "RELAY_PORT='65536': expected a TCP port from 1 to 65535"),
+        ("RELAY_WEB_WORKERS", "0", "RELAY_WEB_WORKERS='0': expected a whole number"),
     ],
 )
 def test_settings_reject_a_bad_value_naming_the_variable(

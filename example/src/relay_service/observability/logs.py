@@ -12,11 +12,27 @@ from pythonjsonlogger.json import JsonFormatter
 
 from .request_id import current_request_id
 
-__all__ = ["JSON_LOG_FORMAT", "JSONLineHandler", "RequestIdFilter", "configure_logging"]
+__all__ = [
+    "JSON_LOG_FORMAT",
+    "JSONLineHandler",
+    "RequestIdFilter",
+    "configure_logging",
+    "json_formatter",
+]
 
 #: Fields of every log line, after ``time`` (ISO 8601, UTC); a record's
 #: ``extra`` fields are added after them.
 JSON_LOG_FORMAT = "{levelname}{name}{message}{request_id}"
+
+
+def json_formatter() -> JsonFormatter:
+    """The formatter of every JSON log line, the service's and gunicorn's."""
+    return JsonFormatter(
+        JSON_LOG_FORMAT,
+        style="{",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp="time",
+    )
 
 
 class RequestIdFilter(logging.Filter):
@@ -39,14 +55,7 @@ def configure_logging(app: Flask, level: str) -> None:
     handlers that others installed, such as pytest's, are left alone.
     """
     handler = JSONLineHandler(sys.stdout)
-    handler.setFormatter(
-        JsonFormatter(
-            JSON_LOG_FORMAT,
-            style="{",
-            rename_fields={"levelname": "level", "name": "logger"},
-            timestamp="time",
-        )
-    )
+    handler.setFormatter(json_formatter())
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     for installed in [h for h in root.handlers if isinstance(h, JSONLineHandler)]:

@@ -7,11 +7,14 @@ Only this package reads ``os.environ``; everything else receives a ``Settings``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from ..about import HTTP_PORT
 from .parsers import BATCH_MAX_ITEMS_LIMIT
 from .parsers import SettingsError
 from .parsers import parse_batch_size
@@ -19,10 +22,12 @@ from .parsers import parse_byte_count
 from .parsers import parse_count
 from .parsers import parse_environment
 from .parsers import parse_flag
+from .parsers import parse_host
 from .parsers import parse_log_level
 from .parsers import parse_moves
 from .parsers import parse_paths
 from .parsers import parse_patterns
+from .parsers import parse_port
 from .parsers import parse_redact_paths
 from .parsers import parse_seconds
 from .parsers import parse_step_names
@@ -30,10 +35,29 @@ from .parsers import parse_token
 from .parsers import parse_url
 from .parsers import parse_values
 
-__all__ = ["BATCH_MAX_ITEMS_LIMIT", "ENV_PREFIX", "Settings", "SettingsError"]
+__all__ = ["BATCH_MAX_ITEMS_LIMIT", "ENV_PREFIX", "Settings", "SettingsError", "available_cpus"]
 
 #: Every setting is the environment variable ``ENV_PREFIX + FIELD_NAME.upper()``.
 ENV_PREFIX = "RELAY_"
+
+
+def available_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """How many CPUs this process may keep busy.
+
+    The CPUs it may run on, capped by a cgroup v2 quota (``docker run --cpus``),
+    which ``os.cpu_count()`` does not see.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform, e.g. macOS
+        cpus = os.cpu_count() or 1
+    try:
+        fields = cpu_max.read_text(encoding="ascii").split()
+    except OSError:  # no cgroup v2 here
+        return cpus
+    if len(fields) != 2 or not all(field.isdecimal() for field in fields) or fields[1] == "0":
+        return cpus  # "max": no quota
+    return max(1, min(cpus, math.ceil(int(fields[0]) / int(fields[1]))))
 
 
 def _setting(default: Any, parse: Callable[[str, str], Any]) -> Any:
@@ -74,6 +98,12 @@ class Settings:
     :param handoff_backoff: base of the exponential wait between attempts, in seconds.
     :param breaker_failures: failed deliveries in a row after which deliveries fail fast.
     :param breaker_reset_after: seconds deliveries fail fast before one probe.
+    :param host: the address gunicorn listens on; ``0.0.0.0`` for every interface
+        (the container image sets it).
+    :param port: the port gunicorn listens on.
+    :param web_workers: gunicorn worker processes; the default is 2 per CPU
+        this process may use (see :func:`available_cpus`).
+    :param web_threads: threads per worker process, each serving one request at a time.
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
@@ -97,6 +127,10 @@ class Settings:
     handoff_backoff: float = _setting(0.1, parse_seconds)
     breaker_failures: int = _setting(5, parse_count)
     breaker_reset_after: float = _setting(10.0, parse_seconds)
+    host: str = _setting("127.0.0.1", parse_host)
+    port: int = _setting(HTTP_PORT, parse_port)
+    web_workers: int = _setting(2 * available_cpus(), parse_count)
+    web_threads: int = _setting(8, parse_count)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

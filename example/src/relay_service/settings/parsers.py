@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -15,10 +16,12 @@ __all__ = [
     "parse_count",
     "parse_environment",
     "parse_flag",
+    "parse_host",
     "parse_log_level",
     "parse_moves",
     "parse_paths",
     "parse_patterns",
+    "parse_port",
     "parse_redact_paths",
     "parse_seconds",
     "parse_step_names",
@@ -98,6 +101,32 @@ def parse_count(name: str, raw: str) -> int:
     value = raw.strip()
     if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= 1000:
         raise SettingsError(f"{name}={raw!r}: expected a whole number from 1 to 1000, e.g. 4")
+    return int(value)
+
+
+def parse_host(name: str, raw: str) -> str:
+    """Parse an IP address to listen on, e.g. ``127.0.0.1``, ``0.0.0.0`` or ``::``.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise SettingsError(
+            f"{name}={raw!r}: expected an IP address to listen on, e.g. 127.0.0.1 "
+            "(this machine only) or 0.0.0.0 (every interface)"
+        ) from None
+
+
+def parse_port(name: str, raw: str) -> int:
+    """Parse a TCP port from 1 to 65535, e.g. ``8000``.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip()
+    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"{name}={raw!r}: expected a TCP port from 1 to 65535, e.g. 8000")
     return int(value)
 
 

@@ -1,0 +1,153 @@
+# Managed by the relaykit template; "copier update" replaces this file.
+"""gunicorn.conf.py: its values come from the settings, and its log lines are JSON."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from gunicorn.config import Config
+
+from relay_service.handoff import HandoffClient
+from relay_service.observability.server_logs import JSONServerLogger
+from relay_service.settings import Settings
+from relay_service.settings import available_cpus
+
+GUNICORN_CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+
+
+def load_conf(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(GUNICORN_CONF))
+
+
+def test_the_config_serves_with_threads_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = load_conf(monkeypatch)
+    assert conf["wsgi_app"] == "relay_service:create_app()"
+    assert conf["bind"] == ["127.0.0.1:8000"]
+    assert conf["worker_class"] == "gthread"
+    assert conf["workers"] == 2 * available_cpus()
+    assert conf["threads"] == 8
+    assert conf["preload_app"] is True
+    assert conf["graceful_timeout"] == 15  # the default handoff deadline, 10 s, and 5 s more
+    assert conf["max_requests"] > conf["max_requests_jitter"] > 0
+    assert conf["accesslog"] == "-"
+    assert conf["logger_class"] == f"{JSONServerLogger.__module__}.{JSONServerLogger.__name__}"
+
+
+def test_the_config_takes_every_value_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conf = load_conf(
+        monkeypatch,
+        RELAY_HOST="::",
+        RELAY_PORT="9000",
+        RELAY_WEB_WORKERS="3",
+        RELAY_WEB_THREADS="16",
+        RELAY_HANDOFF_DEADLINE="2.5",
+        RELAY_LOG_LEVEL="WARNING",
+        FORWARDED_ALLOW_IPS="10.0.0.1",
+    )
+    assert conf["bind"] == ["[::]:9000"]
+    assert (conf["workers"], conf["threads"]) == (3, 16)
+    assert conf["graceful_timeout"] == 8
+    assert conf["loglevel"] == "warning"
+    assert conf["forwarded_allow_ips"] == "10.0.0.1"
+
+
+def test_every_value_of_the_config_is_a_valid_gunicorn_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conf = load_conf(monkeypatch)
+    helpers = {"os", "math", "Settings", "SettingsError", "settings", "host"}
+    config = Config()
+    for name, value in conf.items():
+        if name.startswith("__") or name in helpers:
+            continue
+        assert name in config.settings, f"{name} is no gunicorn setting: a typo?"
+        config.set(name, value)  # validated as gunicorn validates it at start-up
+
+
+def test_a_bad_setting_stops_the_config_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        load_conf(monkeypatch, RELAY_WEB_THREADS="lots")
+    assert str(stopped.value) == (
+        "configuration error: RELAY_WEB_THREADS='lots': expected a whole number from 1 to 1000, e.g. 4"
+    )
+
+
+def test_each_process_forked_from_the_master_makes_its_own_handoff_session(
+    monkeypatch: pytest.MonkeyPatch, settings: Settings
+) -> None:
+    # The app is loaded in gunicorn's master (preload_app), so its client crosses the fork.
+    client = HandoffClient(settings)
+    in_master = client.session()
+    assert client.session() is in_master
+    master = os.getpid()
+    monkeypatch.setattr(os, "getpid", lambda: master + 1)  # as in a forked worker
+    in_worker = client.session()
+    assert in_worker is not in_master
+    assert client.session() is in_worker
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_access_lines_are_json_with_the_request_id(capsys: pytest.CaptureFixture[str]) -> None:
+    config = Config()
+    config.set("accesslog", "-")
+    logger = JSONServerLogger(config)
+    response = SimpleNamespace(
+        status="202 ACCEPTED", sent=512, headers=[("X-Request-ID", "req-access-1")]
+    )
+    request = SimpleNamespace(headers=[("USER-AGENT", "probe/1.0")])
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": "/v1/events?dry=1",
+        "PATH_INFO": "/v1/events",
+        "QUERY_STRING": "dry=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.1.2.3",
+        "HTTP_USER_AGENT": "probe/1.0",
+    }
+    logger.access(response, request, environ, datetime.timedelta(milliseconds=12.5))
+    (line,) = json_lines(capsys.readouterr().out)
+    datetime.datetime.fromisoformat(line.pop("time"))
+    assert line == {
+        "level": "INFO",
+        "logger": "gunicorn.access",
+        "message": "POST /v1/events 202",
+        "request_id": "req-access-1",
+        "method": "POST",
+        "path": "/v1/events",
+        "query": "dry=1",
+        "status": 202,
+        "bytes": 512,
+        "duration_ms": 12.5,
+        "remote_addr": "10.1.2.3",
+        "user_agent": "probe/1.0",
+    }
+
+
+def test_no_access_line_without_an_access_log(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = JSONServerLogger(Config())
+    response = SimpleNamespace(status="200 OK", sent=2, headers=[])
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/", "SERVER_PROTOCOL": "HTTP/1.1"}
+    logger.access(response, SimpleNamespace(headers=[]), environ, datetime.timedelta(0))
+    assert capsys.readouterr().out == ""
+
+
+def test_gunicorn_lines_are_json(capsys: pytest.CaptureFixture[str]) -> None:
+    logger = JSONServerLogger(Config())
+    logger.info("Listening at: %s", "http://127.0.0.1:8000")
+    (line,) = json_lines(capsys.readouterr().err)
+    assert line["logger"] == "gunicorn.error"
+    assert line["message"] == "Listening at: http://127.0.0.1:8000"
