@@ -11,8 +11,8 @@ import pytest
 
 from generator.install import installed
 
-from .conftest import FULL_MATRIX
-from .conftest import LINT_MATRIX
+from ..conftest import FULL_MATRIX
+from ..conftest import LINT_MATRIX
 
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:

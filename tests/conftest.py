@@ -1,4 +1,4 @@
-"""Rendering the template for tests: one helper, and renders shared per answer set."""
+"""Renders of the template, shared by every test folder and made once per answer set."""
 
 from __future__ import annotations
 

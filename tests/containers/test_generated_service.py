@@ -1,0 +1,164 @@
+"""A rendered service in containers on a real engine: ``docker compose up --build --wait``,
+then the service as a user meets it over loopback, a graceful stop, and ``down``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from generator.install import read_answers
+
+from ..template.processes import running
+from .chromium import colours
+from .chromium import rendered_dom
+from .chromium import screenshot
+from .compose import Stack
+from .compose import stack_up
+
+#: A render whose port (9090) and URL prefix (/api/v2) differ from the defaults.
+NAME = "port-and-prefix"
+PREFIX = "/api/v2"
+
+#: Seconds a change may take to show in the running container under `docker compose watch`.
+WATCH_DEADLINE = 60
+
+#: Seconds a log line may take to reach the container's log.
+LOG_DEADLINE = 10
+
+#: Swagger UI's colours of the GET and POST badges of its operations list.
+GET_BLUE, POST_GREEN = (97, 175, 254), (73, 204, 144)
+
+
+@pytest.fixture(scope="module")
+def service(rendered: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the render, since a test here edits its code."""
+    copy = tmp_path_factory.mktemp("container") / "service"
+    shutil.copytree(rendered(NAME), copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def stack(engine: None, service: Path) -> Iterator[Stack]:
+    started = time.monotonic()
+    with stack_up(service) as running_stack:
+        print(f"\ndocker compose up --build --wait: {time.monotonic() - started:.1f} s")
+        yield running_stack
+
+
+def test_the_service_is_live_and_ready_once_its_worker_is_healthy(stack: Stack) -> None:
+    assert requests.get(f"{stack.url}/livez", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{stack.url}/readyz", timeout=10)
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ready", "checks": {"worker": "ok"}}
+    for name in ("api", "worker"):
+        assert stack.container(name)["State"]["Health"]["Status"] == "healthy"
+
+
+def test_an_accepted_event_reaches_the_worker(stack: Stack) -> None:
+    answer = stack.post_event(f"{PREFIX}/events", 1)
+    assert answer.status_code == 202, answer.text
+    key = answer.json()["idempotency_key"]
+    assert key in stack.ask_worker("GET", "/records")["keys"]
+
+
+def test_the_served_contract_is_the_committed_one(stack: Stack, service: Path) -> None:
+    committed = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
+    assert requests.get(f"{stack.url}/openapi.json", timeout=10).json() == committed
+
+
+def test_the_containers_run_as_a_fixed_user_that_is_not_root(stack: Stack) -> None:
+    for name in ("api", "worker"):
+        assert stack.compose("exec", "-T", name, "id", "-u").strip() == "10001"
+        assert stack.container(name)["Config"]["User"] == "10001"
+
+
+def test_access_lines_are_json_with_the_request_id(stack: Stack) -> None:
+    headers = {"X-Request-ID": "container-test-access-1"}
+    assert requests.get(f"{stack.url}/livez", headers=headers, timeout=10).status_code == 200
+    deadline = time.monotonic() + LOG_DEADLINE
+    access: list[dict[str, object]] = []
+    while not access and time.monotonic() < deadline:  # written after the answer is sent
+        lines = [json.loads(line) for line in stack.logs("api") if line.startswith("{")]
+        access = [line for line in lines if line["request_id"] == "container-test-access-1"]
+    assert [(line["logger"], line["status"], line["path"]) for line in access] == [
+        ("gunicorn.access", 200, "/livez")
+    ]
+
+
+def test_the_docs_render_in_headless_chromium_with_no_network(
+    stack: Stack, service: Path, chromium: str, tmp_path: Path
+) -> None:
+    contract = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
+    dom = rendered_dom(chromium, f"{stack.url}/docs", tmp_path / "profile")
+    for path in contract["paths"]:
+        assert f'class="opblock-summary-path" data-path="{path}"' in dom
+    methods = [method for item in contract["paths"].values() for method in item]
+    picture = screenshot(chromium, f"{stack.url}/docs", tmp_path / "docs.png", (1280, 1000))
+    size, counts = colours(picture)
+    print(f"\nscreenshot of /docs: {picture} ({size[0]}x{size[1]})")
+    assert size == (1280, 1000)
+    # Each badge of the operations list shows on screen: a few thousand pixels each.
+    assert counts[GET_BLUE] >= 1000 * methods.count("get")
+    assert counts[POST_GREEN] >= 1000 * methods.count("post")
+
+
+def test_compose_watch_puts_a_code_change_into_the_running_service(
+    stack: Stack, service: Path
+) -> None:
+    answers = read_answers(service)
+    package = answers["package_name"]
+    about = service / "src" / str(package) / "about.py"
+    watch = ["docker", "compose", "--project-name", stack.project, "watch"]
+    env = {"PUBLISHED_PORT": str(stack.port)}
+    with running(watch, r"(Watch enabled)", env=env, cwd=service):
+        text = about.read_text(encoding="utf-8")
+        about.write_text(text.replace('TITLE = "', 'TITLE = "Watched '), encoding="utf-8")
+        deadline = time.monotonic() + WATCH_DEADLINE
+        title = ""
+        while time.monotonic() < deadline and not title.startswith("Watched "):
+            with contextlib.suppress(requests.ConnectionError):  # while the container restarts
+                title = requests.get(f"{stack.url}/openapi.json", timeout=5).json()["info"]["title"]
+            time.sleep(0.2)  # polling interval, not a wait for the change
+    assert title.startswith("Watched "), f"the change did not show within {WATCH_DEADLINE} s"
+    installed = f"/opt/venv/lib/python{answers['python_version']}/site-packages/{package}/about.py"
+    owner = stack.compose("exec", "-T", "api", "stat", "-c", "%u", installed).strip()
+    assert owner == "10001"
+    stack.compose("up", "--wait")  # as it was, whatever watch left running
+
+
+def test_stop_is_graceful_and_loses_no_accepted_event(stack: Stack) -> None:
+    in_flight = 8
+    # The worker takes each item, then answers 3 s later: the events are in flight
+    # at the service, waiting for the worker, when SIGTERM comes.
+    stack.ask_worker("PUT", "/faults", {"stall_ratio": 1.0, "stall_seconds": 3.0})
+    before = set(stack.ask_worker("GET", "/records")["keys"])
+    numbers = range(100, 100 + in_flight)
+    with ThreadPoolExecutor(in_flight) as pool:
+        answers = pool.map(lambda n: stack.post_event(f"{PREFIX}/events", n), numbers)
+        while len(set(stack.ask_worker("GET", "/records")["keys"]) - before) < in_flight:
+            time.sleep(0.1)  # polling interval
+        stopping = threading.Thread(target=stack.compose, args=("stop", "api"))
+        stopping.start()
+        accepted = [answer.json()["idempotency_key"] for answer in answers if answer.ok]
+        stopping.join()
+    assert len(accepted) == in_flight, "a request in flight was cut off by the stop"
+    records = stack.ask_worker("GET", "/records")
+    assert set(accepted) <= set(records["keys"])
+    assert stack.container("api")["State"]["ExitCode"] == 0
+    stack.compose("stop")
+    assert stack.container("worker")["State"]["ExitCode"] == 0
+
+
+def test_down_removes_every_container_network_and_volume(stack: Stack) -> None:
+    stack.compose("down", "--volumes", "--timeout", "30")
+    assert stack.leftovers() == []

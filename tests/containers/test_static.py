@@ -1,0 +1,98 @@
+"""The static tier: the container files of renders are linted and validated, with no engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import REPO_ROOT
+from generator.install import read_answers
+
+#: Renders whose container files are checked: the answers that reach those files.
+NAMES = ["defaults", "port-and-prefix", "long-names", "python-3.11", "python-3.12", "python-3.14"]
+
+TOOLS = Path(sys.executable).parent
+
+
+def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_dockerfile_is_hadolint_clean(rendered: Callable[[str], Path], name: str) -> None:
+    service = rendered(name)
+    linted = run([str(TOOLS / "hadolint"), "Dockerfile"], service)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_dockerfile_keeps_production_habits(rendered: Callable[[str], Path], name: str) -> None:
+    answers = read_answers(rendered(name))
+    dockerfile = (rendered(name) / "Dockerfile").read_text(encoding="utf-8")
+    assert "# syntax=" not in dockerfile  # its frontend would be fetched from a registry
+    assert f"ARG BASE_IMAGE=python:{answers['python_version']}-slim\n" in dockerfile
+    assert dockerfile.count("FROM ${BASE_IMAGE}") == 2
+    assert "\nUSER 10001\n" in dockerfile
+    assert "curl" not in dockerfile.split("HEALTHCHECK", 1)[1]
+    assert f"\nEXPOSE {answers['http_port']}\n" in dockerfile
+    assert '\nCMD ["gunicorn", "--config", "gunicorn.conf.py"]\n' in dockerfile
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_compose_file_follows_the_compose_spec(
+    rendered: Callable[[str], Path], name: str
+) -> None:
+    checked = run(
+        [str(TOOLS / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+         "docker-compose.yml"],
+        rendered(name),
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def compose_config(directory: Path) -> dict[str, object]:
+    configured = run(["docker", "compose", "config", "--format", "json"], directory)
+    assert configured.returncode == 0, configured.stderr
+    config: dict[str, object] = json.loads(configured.stdout)
+    return config
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.usefixtures("compose_cli")
+def test_docker_compose_accepts_the_compose_file(
+    rendered: Callable[[str], Path], name: str
+) -> None:
+    service = rendered(name)
+    port = read_answers(service)["http_port"]
+    services = compose_config(service)["services"]
+    assert isinstance(services, dict)
+    api, worker = services["api"], services["worker"]
+    assert api["ports"] == [
+        {"mode": "ingress", "host_ip": "127.0.0.1", "target": port, "published": str(port),
+         "protocol": "tcp"}
+    ]  # fmt: skip
+    assert api["environment"]["RELAY_PORT"] == str(port)
+    assert api["depends_on"]["worker"]["condition"] == "service_healthy"
+    assert worker["image"] == api["image"]
+    assert "test" in worker["healthcheck"]
+    assert [rule["action"] for rule in api["develop"]["watch"]] == ["sync+restart", "rebuild"]
+
+
+@pytest.mark.usefixtures("compose_cli")
+def test_the_root_compose_file_runs_the_example() -> None:
+    checked = run(
+        [str(TOOLS / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+         "docker-compose.yml"],
+        REPO_ROOT,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = compose_config(REPO_ROOT)
+    services = config["services"]
+    assert isinstance(services, dict)
+    assert sorted(services) == ["api", "worker"]
+    assert services["api"]["build"]["context"] == str(REPO_ROOT / "example")
