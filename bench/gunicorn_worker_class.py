@@ -24,12 +24,9 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 
 import requests
-
-#: The default render, committed at the root of the repository.
-EXAMPLE = Path(__file__).resolve().parent.parent / "example"
+from example_service import install_example
 
 
 def event(number: int) -> dict[str, object]:
@@ -45,7 +42,8 @@ def event(number: int) -> dict[str, object]:
 
 @contextmanager
 def serving(command: list[str], announce: str, env: dict[str, str]) -> Iterator[str]:
-    """Run ``command`` until the block ends; yield the URL its announcement names."""
+    """Run ``command``, with ``env`` added to the environment, until the block ends;
+    yield the URL its announcement names."""
     process = subprocess.Popen(
         command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, cwd=tempfile.gettempdir(),
@@ -100,30 +98,21 @@ def main() -> None:
     variants = {
         f"sync, {2 * cpus + 1} workers": ["-k", "sync", "-w", str(2 * cpus + 1)],
         f"gthread, {cpus} workers x 8 threads": ["-k", "gthread", "-w", str(cpus), "--threads", "8"],
-        f"gthread, {2 * cpus} workers x 8 threads": ["-k", "gthread", "-w", str(2 * cpus), "--threads", "8"],
+        f"gthread, {2 * cpus} workers x 8 threads (default)": ["-k", "gthread", "-w", str(2 * cpus), "--threads", "8"],
         f"gthread, {cpus} workers x 32 threads": ["-k", "gthread", "-w", str(cpus), "--threads", "32"],
     }  # fmt: skip
 
     with tempfile.TemporaryDirectory() as scratch:
-        # Into a folder of its own: this environment is left as it is.
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--no-deps", "--no-build-isolation", "--target", scratch, str(EXAMPLE)],
-            check=True,
-        )  # fmt: skip
-        env = {"PYTHONPATH": os.pathsep.join([scratch, os.environ.get("PYTHONPATH", "")])}
-        answers = (EXAMPLE / ".copier-answers.yml").read_text(encoding="utf-8")
-        package = re.search(r"^package_name: (\S+)$", answers, re.MULTILINE)
-        assert package is not None
-        worker = [sys.executable, "-m", f"{package[1]}.worker", "--port", "0",
+        package = install_example(scratch)
+        worker = [sys.executable, "-m", f"{package}.worker", "--port", "0",
                   "--stall-ratio", "1", "--stall-seconds", str(args.latency)]  # fmt: skip
         results = {}
-        with serving(worker, r"worker listening on (\S+)", env) as worker_url:
-            service_env = {**env, "RELAY_WORKER_URL": worker_url, "RELAY_LOG_LEVEL": "WARNING",
+        with serving(worker, r"worker listening on (\S+)", {}) as worker_url:
+            service_env = {"RELAY_WORKER_URL": worker_url, "RELAY_LOG_LEVEL": "WARNING",
                            "RELAY_WORKER_POOL_SIZE": "32"}  # fmt: skip
             for name, options in variants.items():
                 server = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", *options,
-                          f"{package[1]}:create_app()"]  # fmt: skip
+                          f"{package}:create_app()"]  # fmt: skip
                 with serving(server, r"Listening at: (\S+)", service_env) as base:
                     url = f"{base}/v1/events"
                     first = len(results) * (args.requests + args.clients * 4)

@@ -14,19 +14,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import importlib
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-#: The default render, committed at the root of the repository.
-EXAMPLE = Path(__file__).resolve().parent.parent / "example"
+from example_service import install_example
 
 EVENT = {
     "id": "evt-bench",
@@ -52,20 +47,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
-        # Into a folder of its own: this environment is left as it is.
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--no-deps", "--no-build-isolation", "--target", scratch, str(EXAMPLE)],
-            check=True,
-        )  # fmt: skip
-        sys.path.insert(0, scratch)
-        os.environ["PYTHONPATH"] = os.pathsep.join([scratch, os.environ.get("PYTHONPATH", "")])
-        answers = (EXAMPLE / ".copier-answers.yml").read_text(encoding="utf-8")
-        package = next(
-            line.split(":", 1)[1].strip()
-            for line in answers.splitlines()
-            if line.startswith("package_name:")
-        )
+        package = install_example(scratch)
         service = importlib.import_module(package)
         settings_module = importlib.import_module(f"{package}.settings")
         builtin = importlib.import_module(f"{package}.pipeline.builtin")
