@@ -124,7 +124,7 @@ def main() -> None:
     baseline = next(iter(results.values()))[0]
     for name, (rate, median, p99) in results.items():
         print(
-            f"{name:>32}: {rate:7.1f} requests/s ({rate / baseline:5.2f}x sync), "
+            f"{name:>42}: {rate:7.1f} requests/s ({rate / baseline:5.2f}x sync), "
             f"latency median {median:6.1f} ms, p99 {p99:6.1f} ms"
         )
 
