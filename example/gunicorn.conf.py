@@ -49,7 +49,7 @@ accesslog = "-"
 loglevel = settings.log_level.lower()
 logger_class = "relay_service.observability.server_logs.JSONServerLogger"
 
-# X-Forwarded-For and -Proto are trusted only from these addresses; gunicorn
-# reads FORWARDED_ALLOW_IPS itself. Behind a proxy or a load balancer, set it to
-# the proxy's address (or "*" when only the proxy can reach the service).
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# forwarded_allow_ips is left to gunicorn, which reads FORWARDED_ALLOW_IPS: it
+# trusts X-Forwarded-For and -Proto only from those addresses (127.0.0.1,::1 when
+# unset). Behind a proxy or a load balancer, set it to the proxy's address (or "*"
+# when only the proxy can reach the service).

@@ -32,6 +32,9 @@ PREFIX = "/api/v2"
 #: Seconds a change may take to show in the running container under `docker compose watch`.
 WATCH_DEADLINE = 60
 
+#: Seconds events sent at once may take to reach the worker.
+RECORD_DEADLINE = 30
+
 #: Seconds a log line may take to reach the container's log.
 LOG_DEADLINE = 10
 
@@ -145,7 +148,9 @@ def test_stop_is_graceful_and_loses_no_accepted_event(stack: Stack) -> None:
     numbers = range(100, 100 + in_flight)
     with ThreadPoolExecutor(in_flight) as pool:
         answers = pool.map(lambda n: stack.post_event(f"{PREFIX}/events", n), numbers)
+        deadline = time.monotonic() + RECORD_DEADLINE
         while len(set(stack.ask_worker("GET", "/records")["keys"]) - before) < in_flight:
+            assert time.monotonic() < deadline, "the worker did not take the events in flight"
             time.sleep(0.1)  # polling interval
         stopping = threading.Thread(target=stack.compose, args=("stop", "api"))
         stopping.start()

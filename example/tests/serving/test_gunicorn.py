@@ -53,13 +53,11 @@ def test_the_config_takes_every_value_from_the_environment(
         RELAY_WEB_THREADS="16",
         RELAY_HANDOFF_DEADLINE="2.5",
         RELAY_LOG_LEVEL="WARNING",
-        FORWARDED_ALLOW_IPS="10.0.0.1",
     )
     assert conf["bind"] == ["[::]:9000"]
     assert (conf["workers"], conf["threads"]) == (3, 16)
     assert conf["graceful_timeout"] == 8
     assert conf["loglevel"] == "warning"
-    assert conf["forwarded_allow_ips"] == "10.0.0.1"
 
 
 def test_every_value_of_the_config_is_a_valid_gunicorn_setting(
