@@ -53,17 +53,23 @@ class SettingsError(ValueError):
     """A setting has a bad value; the message names the variable and the fix."""
 
 
+def _whole_number(name: str, raw: str, lowest: int, highest: int | None, expected: str) -> int:
+    value = raw.strip()
+    if (
+        not _DIGITS.fullmatch(value)
+        or int(value) < lowest
+        or (highest is not None and int(value) > highest)
+    ):
+        raise SettingsError(f"{name}={raw!r}: expected {expected}")
+    return int(value)
+
+
 def parse_byte_count(name: str, raw: str) -> int:
     """Parse a positive whole number of bytes.
 
     :raises SettingsError: when ``raw`` is not a whole number from 1 up.
     """
-    value = raw.strip()
-    if not _DIGITS.fullmatch(value) or int(value) < 1:
-        raise SettingsError(
-            f"{name}={raw!r}: expected a whole number of bytes from 1 up, e.g. 1048576"
-        )
-    return int(value)
+    return _whole_number(name, raw, 1, None, "a whole number of bytes from 1 up, e.g. 1048576")
 
 
 def parse_batch_size(name: str, raw: str) -> int:
@@ -71,12 +77,8 @@ def parse_batch_size(name: str, raw: str) -> int:
 
     :raises SettingsError: for anything else.
     """
-    value = raw.strip()
-    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= BATCH_MAX_ITEMS_LIMIT:
-        raise SettingsError(
-            f"{name}={raw!r}: expected a whole number from 1 to {BATCH_MAX_ITEMS_LIMIT}, e.g. 100"
-        )
-    return int(value)
+    expected = f"a whole number from 1 to {BATCH_MAX_ITEMS_LIMIT}, e.g. 100"
+    return _whole_number(name, raw, 1, BATCH_MAX_ITEMS_LIMIT, expected)
 
 
 def parse_seconds(name: str, raw: str) -> float:
@@ -98,10 +100,7 @@ def parse_count(name: str, raw: str) -> int:
 
     :raises SettingsError: for anything else.
     """
-    value = raw.strip()
-    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= 1000:
-        raise SettingsError(f"{name}={raw!r}: expected a whole number from 1 to 1000, e.g. 4")
-    return int(value)
+    return _whole_number(name, raw, 1, 1000, "a whole number from 1 to 1000, e.g. 4")
 
 
 def parse_host(name: str, raw: str) -> str:
@@ -124,10 +123,7 @@ def parse_port(name: str, raw: str) -> int:
 
     :raises SettingsError: for anything else.
     """
-    value = raw.strip()
-    if not _DIGITS.fullmatch(value) or not 1 <= int(value) <= 65535:
-        raise SettingsError(f"{name}={raw!r}: expected a TCP port from 1 to 65535, e.g. 8000")
-    return int(value)
+    return _whole_number(name, raw, 1, 65535, "a TCP port from 1 to 65535, e.g. 8000")
 
 
 def parse_url(name: str, raw: str) -> str:
