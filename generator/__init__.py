@@ -1,8 +1,9 @@
 """relaykit: scaffolds API-first, no-database Flask microservices from a copier template.
 
-For now the package holds what the repository's own tests and maintenance need:
-rendering the template (:mod:`generator.render`) and refreshing the files derived
-from it (:mod:`generator.refresh`). The ``relaykit`` CLI builds on them.
+The ``relaykit`` command line (:mod:`generator.cli`) scaffolds services with
+:mod:`generator.render` and updates them with :mod:`generator.update`; the
+repository's own maintenance refreshes the files derived from the template with
+:mod:`generator.refresh`.
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ def render(
     *,
     template: Path = REPO_ROOT,
     vcs_ref: str | None = "HEAD",
+    defaults: bool = True,
+    quiet: bool = True,
 ) -> Path:
     """Render a service into ``destination``, with defaults for unanswered questions.
 
@@ -30,6 +32,9 @@ def render(
     :param vcs_ref: the git revision to render; ``"HEAD"`` includes uncommitted
         changes of the checkout, so tests see the template as it is being edited.
         ``None`` means copier's choice: the newest tag, else HEAD.
+    :param defaults: take the default of every question not answered; ``False``
+        asks them in the terminal.
+    :param quiet: keep copier from listing the files it writes.
     :returns: ``destination``.
     :raises ValueError: when an answer fails its validator; the message names it.
     """
@@ -40,9 +45,9 @@ def render(
             str(template),
             destination,
             data=dict(answers or {}),
-            defaults=True,
+            defaults=defaults,
             vcs_ref=vcs_ref,
-            quiet=True,
+            quiet=quiet,
             unsafe=False,
         )
     return destination
