@@ -1,0 +1,118 @@
+"""The update path: a service rendered from an earlier template version, brought up to
+this one with ``relaykit update``, equals a fresh render; conflicts are reported, not hidden.
+
+The template is a throwaway git repository with two tags: ``v1``, an earlier commit
+of this repository, and ``v2``, the working tree as it is now.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import REPO_ROOT
+from generator.render import render
+
+#: The template as it stood before the container setup (issues 2-4 done).
+EARLIER = "58be111037ec30c506dc56f56145b64f5f0997d2"
+
+IDENTITY = ["-c", "user.name=relaykit tests", "-c", "user.email=tests@example.invalid"]
+
+
+def git(folder: Path, *arguments: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(folder), *IDENTITY, *arguments], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of this repository whose tag v1 is EARLIER and v2 the working tree now."""
+    folder = tmp_path_factory.mktemp("template") / "relaykit"
+    git(REPO_ROOT, "clone", "--quiet", "--no-checkout", str(REPO_ROOT), str(folder))
+    git(folder, "checkout", "--quiet", EARLIER)
+    git(folder, "tag", "v1")
+    git(folder, "rm", "-r", "--quiet", ".")
+    for name in git(REPO_ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split(
+        "\n"
+    ):
+        source = REPO_ROOT / name
+        if name and source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    git(folder, "add", "--all")
+    git(folder, "commit", "--quiet", "--allow-empty", "-m", "the template now")
+    git(folder, "tag", "v2")
+    return folder
+
+
+def service_at_v1(template: Path, destination: Path) -> Path:
+    render(destination, template=template, vcs_ref="v1")
+    git(destination, "init", "--quiet")
+    git(destination, "add", "--all")
+    git(destination, "commit", "--quiet", "-m", "scaffold at v1")
+    return destination
+
+
+def relaykit(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *arguments], capture_output=True, text=True, timeout=600
+    )
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(folder).parts
+    }
+
+
+def test_an_update_from_an_earlier_version_equals_a_fresh_render(
+    template: Path, tmp_path: Path
+) -> None:
+    service = service_at_v1(template, tmp_path / "service")
+    assert not (service / "Dockerfile").exists()  # v1 had no container setup
+    updated = relaykit("update", "--project", str(service), "--vcs-ref", "v2")
+    assert updated.returncode == 0, updated.stderr
+    assert "updated cleanly" in updated.stderr
+    fresh = render(tmp_path / "fresh", template=template, vcs_ref="v2")
+    assert not list(service.rglob("*.rej"))
+    assert tree(service) == tree(fresh)
+
+
+def test_conflicts_are_listed_and_the_update_exits_1(template: Path, tmp_path: Path) -> None:
+    service = service_at_v1(template, tmp_path / "service")
+    readme = service / "README.md"
+    # v2 rewrote this line of the layout table; the user rewrote it too.
+    line = "| request ids and JSON logs |"
+    text = readme.read_text(encoding="utf-8")
+    assert line in text
+    readme.write_text(text.replace(line, "| request ids and our log shipper |"), encoding="utf-8")
+    git(service, "commit", "--quiet", "-am", "our quick start")
+    updated = relaykit("update", "--project", str(service), "--vcs-ref", "v2")
+    assert updated.returncode == 1, updated.stderr
+    assert "left conflicts in 1 file(s)" in updated.stderr
+    assert updated.stderr.splitlines()[-1] == "  README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert "<<<<<<< before updating" in text
+    assert ">>>>>>> after updating" in text
+    assert not list(service.rglob("*.rej"))
+
+
+def test_an_update_refuses_uncommitted_changes_with_one_line(
+    template: Path, tmp_path: Path
+) -> None:
+    service = service_at_v1(template, tmp_path / "service")
+    (service / "notes.txt").write_text("draft\n", encoding="utf-8")
+    updated = relaykit("update", "--project", str(service), "--vcs-ref", "v2")
+    assert updated.returncode == 1
+    assert updated.stderr.splitlines()[-1] == (
+        f"relaykit: error: {service} has uncommitted changes: commit or stash them first"
+    )
