@@ -20,7 +20,7 @@ COMPOSE_TIMEOUT = 900
 
 # Asks the worker from inside its container: it publishes no port.
 _ASK_WORKER = """
-import json, sys, urllib.request
+import sys, urllib.request
 method, path, body = sys.argv[1], sys.argv[2], sys.argv[3]
 data = body.encode() if body else None
 request = urllib.request.Request("http://127.0.0.1:8081" + path, data,

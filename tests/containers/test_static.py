@@ -79,6 +79,7 @@ def test_docker_compose_accepts_the_compose_file(
     assert api["environment"]["RELAY_PORT"] == str(port)
     assert api["depends_on"]["worker"]["condition"] == "service_healthy"
     assert worker["image"] == api["image"]
+    assert worker["build"] == api["build"]
     assert "test" in worker["healthcheck"]
     assert [rule["action"] for rule in api["develop"]["watch"]] == ["sync+restart", "rebuild"]
 
