@@ -119,23 +119,17 @@ def _docstring(text: str) -> str:
 
 class _Converter:
     def __init__(self, document: dict[str, Any]) -> None:
-        self.version_31 = str(document.get("openapi", "")).startswith("3.1.")
         self.components: dict[str, Any] = document.get("components", {}).get("schemas", {}) or {}
         self.module = SchemaModule()
-        self.done: set[str] = set()
-        self.in_progress: set[str] = set()
 
     def component(self, name: str) -> str:
         """Convert a component schema (and the ones it builds on); its class name."""
         schema_name = class_name(name)
-        if name in self.done or name in self.in_progress:
+        if name in self.module.components:  # converted, or being converted (a recursive ref)
             return schema_name
-        self.in_progress.add(name)
         self.module.components[name] = schema_name
         where: list[str | int] = ["components", "schemas", name]
         self.module.classes.append(self.object_class(schema_name, self.components[name], where))
-        self.in_progress.discard(name)
-        self.done.add(name)
         return schema_name
 
     def object_class(
@@ -227,9 +221,8 @@ class _Converter:
         for name in (*_DOCUMENTING, *_NOT_ENFORCED):
             if name in schema:
                 metadata[name] = schema[name]
-        for name in _NOT_ENFORCED:
-            if name in schema:
-                self.note([*where, name], f"{name} is documented, not checked")
+                if name in _NOT_ENFORCED:
+                    self.note([*where, name], f"{name} is documented, not checked")
         if "$ref" in schema:
             target = self.ref_target(schema["$ref"], where)
             nested = self.component(target) if target else "ma.Schema"
