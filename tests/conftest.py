@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,13 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
         return cache[name]
 
     return get
+
+
+#: Who commits in the tests' throwaway git repositories.
+GIT_IDENTITY = ["-c", "user.name=relaykit tests", "-c", "user.email=tests@example.invalid"]
+
+
+def commit_render(service: Path, message: str) -> None:
+    """Make a render a git repository with one commit, as copier update needs."""
+    for command in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", message]):
+        subprocess.run(["git", *GIT_IDENTITY, *command], cwd=service, check=True)

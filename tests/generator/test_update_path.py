@@ -17,15 +17,16 @@ import pytest
 from generator import REPO_ROOT
 from generator.render import render
 
+from ..conftest import GIT_IDENTITY
+from ..conftest import commit_render
+
 #: The template as it stood before the container setup (issues 2-4 done).
 EARLIER = "58be111037ec30c506dc56f56145b64f5f0997d2"
-
-IDENTITY = ["-c", "user.name=relaykit tests", "-c", "user.email=tests@example.invalid"]
 
 
 def git(folder: Path, *arguments: str) -> str:
     done = subprocess.run(
-        ["git", "-C", str(folder), *IDENTITY, *arguments], capture_output=True, text=True
+        ["git", "-C", str(folder), *GIT_IDENTITY, *arguments], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -54,9 +55,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def service_at_v1(template: Path, destination: Path) -> Path:
     render(destination, template=template, vcs_ref="v1")
-    git(destination, "init", "--quiet")
-    git(destination, "add", "--all")
-    git(destination, "commit", "--quiet", "-m", "scaffold at v1")
+    commit_render(destination, "scaffold at v1")
     return destination
 
 

@@ -12,6 +12,8 @@ import yaml
 
 from generator import REPO_ROOT
 
+from ..conftest import commit_render
+
 
 def readme_commands() -> list[str]:
     """The commands of the README's first shell block, without comments."""
@@ -55,11 +57,7 @@ def test_readme_scaffold_command_works_on_a_fresh_checkout(tmp_path: Path) -> No
     assert (service / "src" / "relay_service" / "__init__.py").is_file()
     assert "make install" in result.stderr + result.stdout
     # The answers file must find the template again, for copier update.
-    subprocess.run(["git", "init", "--quiet"], cwd=service, check=True)
-    subprocess.run(["git", "add", "--all"], cwd=service, check=True)
-    identity = ["-c", "user.name=relaykit tests", "-c", "user.email=tests@example.invalid"]
-    commit = ["git", *identity, "commit", "--quiet", "-m", "scaffold"]
-    subprocess.run(commit, cwd=service, check=True)
+    commit_render(service, "scaffold")
     update = subprocess.run(
         [str(home / ".copier" / "bin" / "copier"), "update", "--defaults", "--quiet"],
         cwd=service,
