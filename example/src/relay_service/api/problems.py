@@ -18,6 +18,7 @@ from ..observability.request_id import current_request_id
 __all__ = [
     "PROBLEM_CONTENT_TYPE",
     "PROBLEM_RESPONSES",
+    "STUB_PROBLEM_RESPONSES",
     "FieldErrorSchema",
     "ProblemSchema",
     "field_errors",
@@ -42,6 +43,12 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
     502: ("BadGateway", "Bad Gateway"),
     503: ("ServiceUnavailable", "Service Unavailable"),
     504: ("GatewayTimeout", "Gateway Timeout"),
+}
+
+#: Problem answers documented only in contracts whose operations give them: the
+#: stubs of imported operations answer 501 until their handler is written.
+STUB_PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
+    501: ("NotImplemented", "Not Implemented"),
 }
 
 #: Where a field error was found, by webargs location.

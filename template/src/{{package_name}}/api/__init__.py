@@ -2,7 +2,8 @@
 """HTTP in: the contract, validation and problem details.
 
 ``BLUEPRINTS`` is the registry of the service's resources: each entry is a
-blueprint and the URL prefix it is mounted at.
+blueprint and the URL prefix it is mounted at. The template's own come first,
+then those relaykit added (``registry.py``: imported or scaffolded endpoints).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..about import OPENAPI_VERSION
 from ..about import TITLE
 from ..settings import Settings
 from . import health
+from . import registry
 from .docs import docs_assets_blueprint
 from .docs import docs_config
 from .errors import register_error_handlers
@@ -34,7 +36,22 @@ __all__ = ["BLUEPRINTS", "register_api"]
 BLUEPRINTS: tuple[tuple[Blueprint, str], ...] = (
     (health.blp, ""),
     (events.blp, API_PREFIX),
+    *registry.BLUEPRINTS,
 )
+
+
+def _register_components(api: ServiceApi) -> None:
+    # Before any blueprint, so that an imported schema class is written under the
+    # name the document gave it, not one derived from the class.
+    for name, schema in registry.SCHEMAS.items():
+        if isinstance(schema, dict):
+            api.spec.components.schema(name, schema)
+        else:
+            api.spec.components.schema(name, schema=schema)
+    for name, scheme in registry.SECURITY_SCHEMES.items():
+        api.spec.components.security_scheme(name, scheme)
+    for tag in registry.TAGS:
+        api.spec.tag(tag)
 
 
 def _sort_allow(response: Response) -> Response:
@@ -60,6 +77,7 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
     install_handoff(app, settings)
     register_error_handlers(app)
     app.after_request(_sort_allow)
+    _register_components(api)
     for blueprint, url_prefix in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=url_prefix or None)
     check_pipeline_settings(app, settings)

@@ -10,10 +10,16 @@ UNPROCESSABLE_CONTENT after).
 from __future__ import annotations
 
 import http
+from collections.abc import Callable
 from typing import Any
+from typing import cast
 
+import marshmallow as ma
 from apispec import APISpec
 from apispec import BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow import resolver
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask
 from flask import Response
 from flask_smorest import Api
@@ -25,15 +31,19 @@ from ..observability.request_id import REQUEST_ID_PATTERN
 from .errors import handle_http_exception
 from .problems import PROBLEM_CONTENT_TYPE
 from .problems import PROBLEM_RESPONSES
+from .problems import STUB_PROBLEM_RESPONSES
 from .problems import ProblemSchema
 
-__all__ = ["ContractPlugin", "ServiceApi"]
+__all__ = ["ContractPlugin", "ServiceApi", "component_name"]
 
 #: Problem answers that every operation can give.
 EVERY_OPERATION_ERRORS = (500,)
 
 #: Problem answers that every operation with a JSON request body can give.
 JSON_BODY_ERRORS = (400, 413, 415, 422)
+
+#: Problem answers that every operation with parameters of its own can give.
+PARAMETER_ERRORS = (422,)
 
 #: Component names of the request id parameter and response header.
 REQUEST_ID_COMPONENT = "RequestId"
@@ -52,6 +62,21 @@ def operation_id(rule: Rule, method: str, methods: int) -> str:
     return words[0][0].lower() + words[0][1:] + "".join(w[0].upper() + w[1:] for w in words[1:])
 
 
+def component_name(schema: type[ma.Schema] | ma.Schema) -> str | None:
+    """The contract's name for a schema class that is not registered by name.
+
+    ``EventSchema`` is written as the component ``Event``. A class whose ``Meta``
+    says ``inline = True`` (the imported contract's request parts and inline
+    objects) is written in place, as the imported document had it.
+    """
+    schema_class = resolve_schema_cls(schema)
+    if isinstance(schema_class, list):  # a nested schema given as a list of classes
+        schema_class = schema_class[0]
+    if getattr(schema_class.Meta, "inline", False):
+        return None
+    return resolver(schema_class)
+
+
 class ContractPlugin(BasePlugin):
     """apispec plugin that gives every operation the same documented shape.
 
@@ -62,8 +87,10 @@ class ContractPlugin(BasePlugin):
 
     def __init__(self) -> None:
         self._operation_ids: dict[str, str] = {}
+        self._spec: APISpec | None = None
 
     def init_spec(self, spec: APISpec) -> None:
+        self._spec = spec
         spec.components.schema("Problem", schema=ProblemSchema)
         spec.components.parameter(
             REQUEST_ID_COMPONENT,
@@ -93,20 +120,24 @@ class ContractPlugin(BasePlugin):
                 "schema": {"type": "integer", "minimum": 0},
             },
         )
-        for status, (name, title) in sorted(PROBLEM_RESPONSES.items()):
-            headers = {REQUEST_ID_HEADER: REQUEST_ID_COMPONENT}
-            if status == 405:
-                headers["Allow"] = "Allow"
-            if status == 503:
-                headers["Retry-After"] = "RetryAfter"
-            spec.components.response(
-                name,
-                {
-                    "description": title,
-                    "headers": headers,
-                    "content": {PROBLEM_CONTENT_TYPE: {"schema": "Problem"}},
-                },
-            )
+        for status in sorted(PROBLEM_RESPONSES):
+            self._document_problem(status, *PROBLEM_RESPONSES[status])
+
+    def _document_problem(self, status: int, name: str, title: str) -> None:
+        assert self._spec is not None
+        headers = {REQUEST_ID_HEADER: REQUEST_ID_COMPONENT}
+        if status == 405:
+            headers["Allow"] = "Allow"
+        if status == 503:
+            headers["Retry-After"] = "RetryAfter"
+        self._spec.components.response(
+            name,
+            {
+                "description": title,
+                "headers": headers,
+                "content": {PROBLEM_CONTENT_TYPE: {"schema": "Problem"}},
+            },
+        )
 
     def operation_helper(
         self,
@@ -119,14 +150,17 @@ class ContractPlugin(BasePlugin):
             if rule is not None and "operationId" not in operation:
                 operation["operationId"] = operation_id(rule, method, len(operations or {}))
             self._claim(operation["operationId"], f"{method.upper()} {path}")
+            validated_parameters = bool(operation.get("parameters"))
             operation.setdefault("parameters", []).append(REQUEST_ID_COMPONENT)
             responses = {
-                str(status): self._shared_or_own(int(status), response)
+                str(status): self._shared_or_own(str(status), response)
                 for status, response in operation.get("responses", {}).items()
             }
             statuses: tuple[int, ...] = EVERY_OPERATION_ERRORS
             if "requestBody" in operation:
                 statuses += JSON_BODY_ERRORS
+            elif validated_parameters:
+                statuses += PARAMETER_ERRORS
             for status in statuses:
                 responses.setdefault(str(status), PROBLEM_RESPONSES[status][0])
             operation["responses"] = dict(sorted(responses.items()))
@@ -139,15 +173,19 @@ class ContractPlugin(BasePlugin):
                 "rename one of the views or give it @blp.doc(operationId=...)"
             )
 
-    def _shared_or_own(self, status: int, response: Any) -> Any:
+    def _shared_or_own(self, status: str, response: Any) -> Any:
         # flask-smorest refers to error responses by http.HTTPStatus name.
         if isinstance(response, str) and response in http.HTTPStatus.__members__:
-            if status not in PROBLEM_RESPONSES:
+            if not status.isdigit() or int(status) not in PROBLEM_RESPONSES:
                 raise ValueError(
                     f"status {status} ({response}) has no problem response: "
                     "add it to PROBLEM_RESPONSES in api/problems.py"
                 )
-            return PROBLEM_RESPONSES[status][0]
+            return PROBLEM_RESPONSES[int(status)][0]
+        for code, (name, title) in STUB_PROBLEM_RESPONSES.items():
+            assert self._spec is not None
+            if response == name and name not in self._spec.components.responses:
+                self._document_problem(code, name, title)
         if isinstance(response, dict):
             response.setdefault("headers", {})[REQUEST_ID_HEADER] = REQUEST_ID_COMPONENT
         return response
@@ -164,7 +202,16 @@ class ServiceApi(Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app: Flask) -> None:
-        super().__init__(app, spec_kwargs={"extra_plugins": [ContractPlugin()]})
+        super().__init__(
+            app,
+            spec_kwargs={
+                # apispec's type says a resolver returns str; its docs say None means inline.
+                "marshmallow_plugin": MarshmallowPlugin(
+                    schema_name_resolver=cast("Callable[[type[ma.Schema]], str]", component_name)
+                ),
+                "extra_plugins": [ContractPlugin()],
+            },
+        )
 
     def _register_pagination_header(self) -> None:
         # The service does not paginate; flask-smorest would otherwise put its
