@@ -1,5 +1,6 @@
-"""The ``relaykit`` command line: ``relaykit new`` scaffolds a service, ``relaykit update``
-brings one up to a newer template.
+"""The ``relaykit`` command line: ``new`` scaffolds a service (from an OpenAPI document
+with ``--spec``), ``import-spec`` (re)imports a document, ``add-endpoint`` scaffolds one
+endpoint, and ``update`` brings a service up to a newer template.
 
 Every problem the user can fix is one line on stderr and exit status 1; a
 wrong command line is argparse's usage message and exit status 2.
@@ -14,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from . import RelaykitError
+from .endpoint import METHODS
+from .endpoint import add_endpoint
+from .importer import ImportReport
+from .importer import import_spec
 from .render import render
+from .spec import load_spec
 from .update import update_service
 
 __all__ = ["main"]
@@ -39,6 +45,16 @@ def _add_data_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project", type=Path, default=Path("."), help="the service's folder (default: here)"
+    )
+
+
+def _progress(message: str) -> None:
+    print(f"relaykit: {message} ...", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, each with its own ``--help``."""
     parser = argparse.ArgumentParser(
@@ -55,6 +71,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--defaults", action="store_true", help="take the default of every question not answered"
     )
     new.add_argument("--vcs-ref", help="template version (git tag or commit); default: newest tag")
+    new.add_argument(
+        "--spec",
+        type=Path,
+        metavar="FILE",
+        help="an OpenAPI 3.0/3.1 document (JSON or YAML) to import into the new service",
+    )
+
+    import_ = commands.add_parser(
+        "import-spec",
+        help="(re)generate a service's layer from an OpenAPI document",
+        description=(
+            "Generate routes, schemas and tests from an OpenAPI document, and a handler stub "
+            "for each operation that has none. Handlers you wrote are never changed."
+        ),
+    )
+    import_.add_argument("spec", metavar="FILE", type=Path, help="OpenAPI 3.0/3.1, JSON or YAML")
+    _add_project_option(import_)
+
+    endpoint = commands.add_parser(
+        "add-endpoint",
+        help="scaffold one endpoint in a service",
+        description=(
+            "Scaffold an endpoint as api/NAME/ (blueprint, schemas, view) with its test, and "
+            "register it; no file you wrote is edited."
+        ),
+    )
+    endpoint.add_argument("name", metavar="NAME", help="the endpoint's package, e.g. orders")
+    endpoint.add_argument(
+        "--method", default="POST", type=str.upper, choices=METHODS, help="default: POST"
+    )
+    endpoint.add_argument(
+        "--path", required=True, help="path under the API prefix, e.g. /orders/{order_id}"
+    )
+    _add_project_option(endpoint)
 
     update = commands.add_parser(
         "update",
@@ -64,9 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
             "Exits 1, listing the files, when conflicts are left to resolve."
         ),
     )
-    update.add_argument(
-        "--project", type=Path, default=Path("."), help="the service's folder (default: here)"
-    )
+    _add_project_option(update)
     _add_data_option(update)
     update.add_argument("--vcs-ref", help="template version to update to; default: newest tag")
     return parser
@@ -79,6 +127,11 @@ def _new(arguments: argparse.Namespace) -> int:
     started = time.monotonic()
     print(f"relaykit: rendering the template into {destination} ...", file=sys.stderr)
     answers: dict[str, Any] = dict(arguments.data)
+    if arguments.spec is not None:
+        # Checked before rendering, and the contract version follows the document's.
+        document = load_spec(arguments.spec)
+        family = "3.0.3" if str(document["openapi"]).startswith("3.0.") else "3.1.0"
+        answers.setdefault("openapi_version", family)
     try:
         render(
             destination,
@@ -89,7 +142,51 @@ def _new(arguments: argparse.Namespace) -> int:
         )
     except ValueError as error:
         raise RelaykitError(str(error).strip().splitlines()[-1]) from None
+    if arguments.spec is not None:
+        _report(import_spec(arguments.spec, destination, progress=_progress), destination)
     print(f"relaykit: done in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _report(report: ImportReport, project: Path) -> None:
+    print(f"relaykit: imported {report.operations} operation(s)", file=sys.stderr)
+    for created in report.created:
+        print(f"  new handler stub: {created}", file=sys.stderr)
+    for orphan in report.orphaned:
+        print(f"  no longer in the document, left as it is: {orphan}", file=sys.stderr)
+    for handler, missing in report.mismatched:
+        print(
+            f"  {handler}: handle() must now also take {', '.join(missing)} "
+            "(the operation changed in the document)",
+            file=sys.stderr,
+        )
+    for note in report.notes:
+        print(f"  note: {note}", file=sys.stderr)
+    if report.contract is None:
+        print(
+            f"relaykit: openapi.json not rewritten (the service is not installed): run "
+            f"make openapi in {project}",
+            file=sys.stderr,
+        )
+
+
+def _import_spec(arguments: argparse.Namespace) -> int:
+    _report(import_spec(arguments.spec, arguments.project, progress=_progress), arguments.project)
+    return 0
+
+
+def _add_endpoint(arguments: argparse.Namespace) -> int:
+    written = add_endpoint(
+        arguments.project, arguments.name, arguments.method, arguments.path, progress=_progress
+    )
+    for path in written:
+        print(f"  wrote {path}", file=sys.stderr)
+    if not any(path.name == "openapi.json" for path in written):
+        print(
+            "relaykit: openapi.json not rewritten (the service is not installed): run "
+            f"make openapi in {arguments.project}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -114,7 +211,12 @@ def _update(arguments: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     arguments = build_parser().parse_args(argv)
-    run = {"new": _new, "update": _update}[arguments.command]
+    run = {
+        "new": _new,
+        "import-spec": _import_spec,
+        "add-endpoint": _add_endpoint,
+        "update": _update,
+    }[arguments.command]
     try:
         return run(arguments)
     except RelaykitError as error:

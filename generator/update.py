@@ -11,11 +11,9 @@ import copier
 from copier.errors import CopierError
 
 from . import RelaykitError
+from .service import open_service
 
 __all__ = ["update_service"]
-
-#: The file copier writes into every service it renders.
-ANSWERS_FILE = ".copier-answers.yml"
 
 
 def _git(project: Path, *arguments: str) -> str:
@@ -49,8 +47,7 @@ def update_service(
         tree, or copier refuses the update; the message says which.
     """
     project = project.resolve()
-    if not (project / ANSWERS_FILE).is_file():
-        raise RelaykitError(f"{project} is not a relaykit service: it has no {ANSWERS_FILE}")
+    open_service(project)  # refuses a folder that is no service
     inside = subprocess.run(
         ["git", "-C", str(project), "rev-parse", "--show-toplevel"], capture_output=True, text=True
     )

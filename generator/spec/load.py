@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from collections.abc import Sequence
+from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +44,23 @@ def _parse(source: Path) -> Any:
                 source, [f"line {error.lineno}, column {error.colno}: {error.msg}"]
             ) from None
     try:
-        return yaml.safe_load(text)
+        document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         reason = getattr(error, "problem", None) or str(error)
         raise SpecError(source, [f"{where}{reason}"]) from None
+    # YAML reads 2026-01-01 as a date: the document is JSON data, so it is a string.
+    try:
+        return json.loads(json.dumps(document, default=_json_value))
+    except (TypeError, ValueError) as error:
+        raise SpecError(source, [f"#: {error}"]) from None
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{value!r} is not a JSON value")
 
 
 def _refs(node: Any, where: list[str | int]) -> Iterator[tuple[list[str | int], str]]:

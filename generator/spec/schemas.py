@@ -21,7 +21,16 @@ from typing import Any
 
 from .load import pointer
 
-__all__ = ["SchemaClass", "SchemaModule", "class_name", "convert_schemas"]
+__all__ = [
+    "SchemaClass",
+    "SchemaConverter",
+    "SchemaModule",
+    "attribute",
+    "class_name",
+    "convert_schemas",
+    "docstring",
+    "python_name",
+]
 
 #: Keywords written into metadata as they are: apispec copies them into the contract.
 _DOCUMENTING = ("title", "description", "example", "examples", "deprecated", "externalDocs", "xml")
@@ -58,12 +67,22 @@ def class_name(component: str) -> str:
     return f"_{name}Schema" if name[0].isdigit() else f"{name}Schema"
 
 
-def _attribute(name: str) -> tuple[str, str | None]:
+def python_name(name: str, prefix: str) -> str:
+    """A snake_case identifier for a name: ``petId`` and ``pet-id`` give ``pet_id``.
+
+    ``prefix`` goes in front of one that would start with a digit or be a keyword.
+    """
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    words = re.sub(r"[^A-Za-z0-9]+", "_", spaced).strip("_").lower()
+    if not words or words[0].isdigit() or keyword.iskeyword(words):
+        words = f"{prefix}_{words}".rstrip("_")
+    return words
+
+
+def attribute(name: str) -> tuple[str, str | None]:
     """A Python attribute for a property, and its ``data_key`` when the two differ."""
-    attribute = re.sub(r"\W", "_", name)
-    if not attribute or attribute[0].isdigit() or keyword.iskeyword(attribute):
-        attribute = f"field_{attribute}"
-    return attribute, (None if attribute == name else name)
+    python = python_name(name, "field")
+    return python, (None if python == name else name)
 
 
 @dataclass
@@ -79,6 +98,8 @@ class SchemaClass:
     #: absent, they are dropped (``ma.EXCLUDE``); ``false`` refuses them (``ma.RAISE``);
     #: ``true`` or a schema keeps them (``ma.INCLUDE``).
     unknown: str = "ma.EXCLUDE"
+    #: Written in place in the contract (``Meta.inline``), not as a named component.
+    inline: bool = False
 
 
 @dataclass
@@ -98,9 +119,11 @@ class SchemaModule:
         blocks = []
         for schema in self.classes:
             lines = [f"class {schema.name}({schema.base}):"]
-            lines.append(f"    {_docstring(schema.description or f'{schema.name[:-6]}.')}")
+            lines.append(docstring(schema.description or f"{schema.name[:-6]}.", "    "))
             lines.append("")
             lines += ["    class Meta:", f"        unknown = {schema.unknown}"]
+            if schema.inline:
+                lines.append("        inline = True")
             if schema.title:
                 lines.append(f"        title = {schema.title!r}")
             # apispec writes a Meta description only in place of additionalProperties.
@@ -112,21 +135,59 @@ class SchemaModule:
         return "\n\n\n".join(blocks) + "\n"
 
 
-def _docstring(text: str) -> str:
-    text = " ".join(text.split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return f'"""{text}"""'
+def docstring(text: str, indent: str = "") -> str:
+    """``text`` on one line as a docstring literal, whatever quotes and backslashes it has."""
+    text = " ".join(str(text).split()).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    if text.endswith('"'):
+        text += " "
+    return f'{indent}"""{text}"""'
 
 
-class _Converter:
+class SchemaConverter:
+    """Converts a document's schemas into the classes of one :class:`SchemaModule`.
+
+    Component schemas become named classes; inline objects become classes named
+    after where they are (``scope``), written in place in the contract.
+    """
+
     def __init__(self, document: dict[str, Any]) -> None:
         self.components: dict[str, Any] = document.get("components", {}).get("schemas", {}) or {}
         self.module = SchemaModule()
+        #: (name prefix, length of the location that prefix stands for) of inline classes.
+        self.scope: tuple[str, int] = ("", 2)
+        #: Integers in JSON bodies must be numbers; in query strings and forms they are text.
+        self.strict_numbers = True
+        #: Non-object components being expanded in place, to catch one that contains itself.
+        self.expanding: set[str] = set()
+
+    def inline_name(self, where: list[str | int]) -> str:
+        """A class name for an inline object at ``where``, unique in the module."""
+        prefix, length = self.scope
+        parts = [prefix, *(str(part) for part in where[length:] if part != "properties")]
+        return self.unique(class_name("_".join(part for part in parts if part)))
+
+    def unique(self, name: str) -> str:
+        """``name`` (``...Schema``), numbered when a class of the module has it already."""
+        taken = {schema.name for schema in self.module.classes}
+        taken |= set(self.module.components.values())
+        unique, number = name, 2
+        while unique in taken:
+            unique, number = f"{name[:-6]}{number}Schema", number + 1
+        return unique
+
+    def is_object(self, name: str) -> bool:
+        """Whether a component schema becomes a class (else it stays JSON Schema)."""
+        schema = self.components[name]
+        kind = schema.get("type")
+        if kind is None:
+            return bool({"properties", "allOf", "additionalProperties"} & set(schema))
+        return bool(kind == "object")
 
     def component(self, name: str) -> str:
         """Convert a component schema (and the ones it builds on); its class name."""
-        schema_name = class_name(name)
         if name in self.module.components:  # converted, or being converted (a recursive ref)
-            return schema_name
+            return self.module.components[name]
+        schema_name = self.unique(class_name(name))
         self.module.components[name] = schema_name
         where: list[str | int] = ["components", "schemas", name]
         self.module.classes.append(self.object_class(schema_name, self.components[name], where))
@@ -166,11 +227,19 @@ class _Converter:
                 f"a component or nested schema of type {kind!r} is not supported; use it in a property",
             )
         required = set(schema.get("required", []))
+        attributes: dict[str, str] = {}
         for property_name, property_schema in (schema.get("properties") or {}).items():
-            attribute, data_key = _attribute(property_name)
+            attribute_, data_key = attribute(property_name)
+            other = attributes.setdefault(attribute_, property_name)
+            if other != property_name:
+                self.problem(
+                    [*where, "properties", property_name],
+                    f"the property is {attribute_!r} in Python, as {other!r} is: rename one",
+                )
+                continue
             source = self.field(property_schema, [*where, "properties", property_name],
                                 required=property_name in required, data_key=data_key)  # fmt: skip
-            converted.fields.append((attribute, source))
+            converted.fields.append((attribute_, source))
         extra = schema.get("additionalProperties")
         if extra is False:
             converted.unknown = "ma.RAISE"
@@ -216,8 +285,10 @@ class _Converter:
             options.append("dump_only=True")
         if schema.get("writeOnly"):
             options.append("load_only=True")
-        if "default" in schema:
+        if "default" in schema and not required:
             options.append(f"load_default={schema['default']!r}")
+        elif "default" in schema:  # marshmallow has no default for a required field
+            metadata["default"] = schema["default"]
         for name in (*_DOCUMENTING, *_NOT_ENFORCED):
             if name in schema:
                 metadata[name] = schema[name]
@@ -225,8 +296,24 @@ class _Converter:
                     self.note([*where, name], f"{name} is documented, not checked")
         if "$ref" in schema:
             target = self.ref_target(schema["$ref"], where)
-            nested = self.component(target) if target else "ma.Schema"
-            return self.written("Nested", [f"lambda: {nested}()", *options], validators, metadata)
+            if target is not None and not self.is_object(target):
+                # Not a class: checked here as the component says, written in place.
+                if target in self.expanding:
+                    self.problem(where, f"$ref {schema['$ref']!r} refers to itself")
+                    return self.written("Raw", options, [], metadata)
+                self.expanding.add(target)
+                source = self.field(
+                    {**self.components[target], **metadata},
+                    ["components", "schemas", target],
+                    required=required,
+                    data_key=data_key,
+                )
+                self.expanding.discard(target)
+                return source
+            target_class = self.component(target) if target else "ma.Schema"
+            return self.written(
+                "Nested", [f"lambda: {target_class}()", *options], validators, metadata
+            )
         if "oneOf" in schema or "anyOf" in schema:
             which = "oneOf" if "oneOf" in schema else "anyOf"
             metadata[which] = schema[which]
@@ -255,7 +342,8 @@ class _Converter:
                 metadata["format"] = schema["format"]
             self.bounds(schema, validators, metadata)
             if kind == "integer":
-                return self.written("Integer", ["strict=True", *options], validators, metadata)
+                strict = ["strict=True"] if self.strict_numbers else []
+                return self.written("Integer", [*strict, *options], validators, metadata)
             return self.written("Float", options, validators, metadata)
         if kind == "boolean":
             return self.written("Boolean", options, validators, metadata)
@@ -266,9 +354,10 @@ class _Converter:
             return self.written("List", [inner, *options], validators, metadata)
         if kind == "object":
             if schema.get("properties") or "allOf" in schema:
-                name = class_name("_".join(str(part) for part in where[2:] if part != "properties"))
-                self.module.classes.append(self.object_class(name, schema, where))
-                return self.written("Nested", [name, *options], validators, metadata)
+                nested = self.object_class(self.inline_name(where), schema, where)
+                nested.inline = True
+                self.module.classes.append(nested)
+                return self.written("Nested", [nested.name, *options], validators, metadata)
             extra = schema.get("additionalProperties")
             if isinstance(extra, dict) and extra:
                 values = self.field(extra, [*where, "additionalProperties"])
@@ -343,7 +432,8 @@ class _Converter:
 
 def convert_schemas(document: dict[str, Any]) -> SchemaModule:
     """Every component schema of a validated document as marshmallow classes."""
-    converter = _Converter(document)
+    converter = SchemaConverter(document)
     for name in converter.components:
-        converter.component(name)
+        if converter.is_object(name):
+            converter.component(name)
     return converter.module

@@ -89,7 +89,9 @@ def test_update_refuses_a_folder_that_is_no_service(tmp_path: Path) -> None:
 
 
 def test_update_refuses_a_service_outside_git(tmp_path: Path) -> None:
-    (tmp_path / ".copier-answers.yml").write_text("_src_path: x\n", encoding="utf-8")
+    (tmp_path / ".copier-answers.yml").write_text(
+        "_src_path: x\npackage_name: relay_service\n", encoding="utf-8"
+    )
     updated = relaykit("update", cwd=tmp_path)
     assert updated.returncode == 1
     assert updated.stderr.splitlines()[-1] == (

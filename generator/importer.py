@@ -1,0 +1,142 @@
+"""``relaykit import-spec``: (re)generate a service's layer from an OpenAPI document.
+
+The generated layer (``api/imported/``, its tests and ``api/registry.py``) is
+rewritten on every import. Handlers (``api/handlers/<operation>.py``) are the user's:
+a stub is written for an operation that has none, and an existing handler is never
+touched, even when its operation left the document (it is reported instead).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+from . import RelaykitError
+from .service import open_service
+from .spec import SpecError
+from .spec import load_spec
+from .spec.code import GENERATED
+from .spec.code import HANDLER_MARK
+from .spec.code import imported_layer
+
+__all__ = ["ImportReport", "import_spec"]
+
+_HANDLERS_PACKAGE = f'''\
+{HANDLER_MARK}
+"""Handlers of the imported operations: one module per operation, each with ``handle``.
+
+relaykit writes a stub (answering 501) for an operation that has none, and never
+rewrites a handler; the views in ``api/imported/`` call them.
+"""
+'''
+
+
+@dataclass
+class ImportReport:
+    """What an import did."""
+
+    operations: int = 0
+    #: Handler stubs written for operations that had none (paths under the service).
+    created: list[str] = field(default_factory=list)
+    #: Handlers of operations no longer in the document: left as they are.
+    orphaned: list[str] = field(default_factory=list)
+    #: Handlers whose ``handle`` does not take what its view now passes: (path, missing).
+    mismatched: list[tuple[str, list[str]]] = field(default_factory=list)
+    #: What the document says that the service carries differently, with where.
+    notes: list[str] = field(default_factory=list)
+    #: The rewritten contract, or None when no Python with the service could write it.
+    contract: Path | None = None
+
+
+def _version_family(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+def import_spec(
+    source: Path, project: Path, *, progress: Callable[[str], None] = lambda message: None
+) -> ImportReport:
+    """Import ``source`` into the service in ``project``.
+
+    :raises SpecError: when the document is invalid or has constructs that cannot be
+        imported; every problem is listed with its location, and nothing is written.
+    :raises RelaykitError: when ``project`` is no service, or its contract version
+        differs from the document's.
+    """
+    service = open_service(project)
+    document = load_spec(source)
+    family = _version_family(str(service.answers.get("openapi_version", "3.1.0")))
+    if _version_family(str(document["openapi"])) != family:
+        raise RelaykitError(
+            f"{source} is OpenAPI {document['openapi']} but the service writes {family} "
+            "contracts (answer openapi_version): import a document of the same version"
+        )
+    progress(f"converting {source.name}")
+    layer = imported_layer(
+        document,
+        source.name,
+        str(service.answers.get("api_version_prefix", "/v1")),
+        tuple(service.endpoints()),
+    )
+    if layer.problems:
+        raise SpecError(source, layer.problems)
+    package = service.package
+    imported = package / "api" / "imported"
+    for stale in imported.glob("*.py"):  # operations and tags the document dropped
+        if stale.read_text(encoding="utf-8").startswith(GENERATED):
+            stale.unlink()
+    written: list[Path] = []
+    for name, text in layer.generated.items():
+        written.append(_write(package / name, text))
+    for name, text in layer.tests.items():
+        written.append(_write(service.root / "tests" / name, text))
+    report = ImportReport(operations=len(layer.operations), notes=layer.notes)
+    handlers = package / "api" / "handlers"
+    if not (handlers / "__init__.py").exists():
+        written.append(_write(handlers / "__init__.py", _HANDLERS_PACKAGE))
+    for name, text in layer.handlers.items():
+        handler = package / name
+        if not handler.exists():
+            written.append(_write(handler, text))
+            report.created.append(str(handler.relative_to(service.root)))
+            continue
+        missing = _not_taken(handler, layer.parts[name])
+        if missing:
+            report.mismatched.append((str(handler.relative_to(service.root)), missing))
+    wanted = {Path(name).name for name in layer.handlers}
+    for handler in sorted(handlers.glob("*.py")):
+        if (
+            handler.name not in wanted
+            and handler.read_text(encoding="utf-8").startswith(HANDLER_MARK)
+            and handler.name != "__init__.py"
+        ):
+            report.orphaned.append(str(handler.relative_to(service.root)))
+    written.append(service.write_registry())
+    progress("formatting the generated code with ruff")
+    service.format(written)
+    progress("writing openapi.json from the code")
+    report.contract = service.write_contract()
+    return report
+
+
+def _not_taken(handler: Path, parts: list[str]) -> list[str]:
+    """The request parts a handler's ``handle`` does not take by keyword."""
+    try:
+        tree = ast.parse(handler.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return []  # the user's to fix; importing the service will say where
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "handle":
+            if node.args.kwarg is not None:
+                return []
+            taken = {a.arg for a in [*node.args.args, *node.args.kwonlyargs]}
+            return [part for part in parts if part not in taken]
+    return []
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,199 @@
+"""Compare contracts: an imported document and what the service it became serves.
+
+Both sides are read the same way: every ``$ref`` resolved (a schema that contains
+itself is cut at the repeat, on both sides alike), path-level parameters merged
+into the operations, the document's ``security`` into operations without their own,
+and schemas normalised (:func:`normalised_schema`). What a service adds to every
+operation is then set aside; what remains must be equal.
+
+The documented differences, each set aside here and nowhere else:
+
+- the service's own parts: the ``X-Request-ID`` parameter and response header, and
+  its problem answers (400, 413, 415, 422, 500, 501) where the document lists none;
+- a parameter's ``style``, ``explode``, ``examples`` and ``allowEmptyValue`` are not
+  carried; its ``example`` is written in its schema;
+- of a request body's media types, only the one the service parses is served;
+- an operation without tags is tagged with its blueprint's name; one without an
+  operationId gets a derived one;
+- in schemas: ``allOf`` is flattened, ``required`` is a set, ``type: object`` is
+  implied by ``properties``, a 3.1 exclusive bound may come with the same inclusive
+  one, an ``additionalProperties`` schema is documented as ``true``, an object that
+  forbids other properties keeps its description in the code only, and the default
+  of a required property moves into the docs (marshmallow has none for it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+#: Statuses of the problem answers a service documents for its own reasons.
+SERVICE_STATUSES = {"400", "413", "415", "422", "500", "501"}
+
+REQUEST_ID = "X-Request-ID"
+
+#: Parameter keywords a service does not carry.
+PARAMETER_KEYWORDS_DROPPED = ("style", "explode", "examples", "allowEmptyValue", "example")
+
+
+def resolve(node: Any, document: dict[str, Any], stack: tuple[str, ...] = ()) -> Any:
+    """``node`` with every ``$ref`` replaced by its target; a repeat becomes ``{"$cycle": ref}``."""
+    if isinstance(node, list):
+        return [resolve(item, document, stack) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        if ref in stack:
+            return {"$cycle": ref}
+        target: Any = document
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        siblings = {key: value for key, value in node.items() if key != "$ref"}
+        resolved = resolve(target, document, (*stack, ref))
+        return {**resolved, **resolve(siblings, document, stack)} if siblings else resolved
+    return {key: resolve(value, document, stack) for key, value in node.items()}
+
+
+def normalised_schema(schema: Any) -> Any:
+    """A resolved schema with the documented differences taken out."""
+    if isinstance(schema, list):
+        return [normalised_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = dict(schema)
+    if "allOf" in schema:
+        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        for part in schema.pop("allOf"):
+            part = normalised_schema(part)
+            merged["properties"].update(part.get("properties", {}))
+            merged["required"] += part.get("required", [])
+        schema = {**schema, **merged}
+    if "properties" in schema:
+        schema.setdefault("type", "object")
+        required = set(schema.get("required", []))
+        schema["properties"] = {
+            name: {
+                key: value
+                for key, value in prop.items()
+                if not (key == "default" and name in required)
+            }
+            if isinstance(prop, dict)
+            else prop
+            for name, prop in schema["properties"].items()
+        }
+    if isinstance(schema.get("additionalProperties"), dict):
+        schema["additionalProperties"] = True
+    if schema.get("additionalProperties") is False:
+        schema.pop("description", None)
+    for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        value = schema.get(exclusive)
+        if not isinstance(value, bool) and value is not None and schema.get(bound) == value:
+            del schema[bound]
+    if "required" in schema:
+        schema["required"] = sorted(set(schema["required"]))
+        if not schema["required"]:
+            del schema["required"]
+    return {key: normalised_schema(value) for key, value in schema.items()}
+
+
+def _parameter(parameter: dict[str, Any]) -> dict[str, Any]:
+    kept = {k: v for k, v in parameter.items() if k not in PARAMETER_KEYWORDS_DROPPED}
+    schema = dict(kept.pop("schema", {}))
+    schema.pop("example", None)  # a parameter's example moves into its schema
+    for name in ("description", "deprecated"):
+        if name in kept and schema.get(name) == kept[name]:
+            del schema[name]
+    kept["schema"] = normalised_schema(schema)
+    kept["required"] = bool(kept.get("required")) or kept["in"] == "path"
+    return kept
+
+
+def _response(response: dict[str, Any]) -> dict[str, Any]:
+    response = dict(response)
+    headers = {k: v for k, v in (response.pop("headers", None) or {}).items() if k != REQUEST_ID}
+    if headers:
+        response["headers"] = {
+            name: {**header, "schema": normalised_schema(header.get("schema", {}))}
+            for name, header in headers.items()
+        }
+    if "content" in response:
+        response["content"] = {
+            media_type: {**media, "schema": normalised_schema(media.get("schema", {}))}
+            for media_type, media in response["content"].items()
+        }
+    return response
+
+
+def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every operation of a document, resolved and normalised, by ``METHOD path``."""
+    found = {}
+    for path, item in (document.get("paths") or {}).items():
+        item = resolve(item, document)
+        for method in METHODS:
+            if method not in item:
+                continue
+            operation = dict(item[method])
+            own = {(p["name"], p["in"]) for p in operation.get("parameters", [])}
+            merged = [p for p in item.get("parameters", []) if (p["name"], p["in"]) not in own]
+            parameters = [
+                _parameter(p)
+                for p in [*merged, *operation.pop("parameters", [])]
+                if p["name"] != REQUEST_ID
+            ]
+            if parameters:
+                operation["parameters"] = sorted(parameters, key=lambda p: (p["in"], p["name"]))
+            if "security" not in operation and "security" in document:
+                operation["security"] = document["security"]
+            operation["responses"] = {
+                str(status): _response(response)
+                for status, response in operation.get("responses", {}).items()
+            }
+            if "requestBody" in operation:
+                body = dict(operation["requestBody"])
+                body["required"] = bool(body.get("required"))
+                body["content"] = {
+                    media_type: {"schema": normalised_schema(media.get("schema", {}))}
+                    for media_type, media in body["content"].items()
+                }
+                operation["requestBody"] = body
+            found[f"{method.upper()} {path}"] = operation
+    return found
+
+
+def differences(document: dict[str, Any], served: dict[str, Any]) -> list[str]:
+    """Where the served contract says something else than the document, beyond the
+    documented differences; empty when they are equivalent."""
+    wanted, got = operations(document), operations(served)
+    found = []
+    for key, operation in wanted.items():
+        if key not in got:
+            found.append(f"{key}: not served")
+            continue
+        served_operation = dict(got[key])
+        if "tags" not in operation:
+            served_operation.pop("tags", None)
+        if "operationId" not in operation:
+            served_operation.pop("operationId", None)
+        responses = served_operation["responses"]
+        for status in SERVICE_STATUSES - set(operation["responses"]):
+            responses.pop(status, None)
+        if "requestBody" in operation:
+            # only the media type the service parses is served
+            content = operation["requestBody"]["content"]
+            served_types = served_operation.get("requestBody", {}).get("content", {})
+            operation = {
+                **operation,
+                "requestBody": {
+                    **operation["requestBody"],
+                    "content": {k: v for k, v in content.items() if k in served_types},
+                },
+            }
+        for name in sorted(set(operation) | set(served_operation)):
+            if operation.get(name) != served_operation.get(name):
+                found.append(
+                    f"{key} {name}:\n  document: {operation.get(name)!r}\n"
+                    f"  served:   {served_operation.get(name)!r}"
+                )
+    return found

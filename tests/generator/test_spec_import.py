@@ -1,0 +1,285 @@
+"""Spec import end to end: a document becomes part of a real rendered service, which
+then serves an equivalent contract, passes its own tests and lint, and keeps the
+handlers people wrote through every re-import."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.cli import main
+from generator.install import installed
+from generator.render import render
+from generator.spec import load_spec
+
+from ..conftest import commit_render
+from .contract import differences
+from .test_spec_schemas import SPECS
+from .test_spec_schemas import shared_specs
+
+#: Documents we wrote, one per OpenAPI version, covering every supported construct.
+OWN_SPECS = [SPECS / "operations-3.0.yaml", SPECS / "operations-3.1.yaml"]
+
+
+def openapi_answer(source: Path) -> str:
+    return "3.0.3" if str(load_spec(source)["openapi"]).startswith("3.0.") else "3.1.0"
+
+
+def run(command: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=folder, capture_output=True, text=True)
+
+
+def assert_passes_its_own_checks(service: Path) -> None:
+    """The service's own test suite, ruff check and ruff format --check all pass."""
+    tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], service)
+    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
+    for lint in (["check", "--quiet", "."], ["format", "--check", "--quiet", "."]):
+        done = run([sys.executable, "-m", "ruff", *lint], service)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def changed_files(service: Path) -> tuple[set[str], set[str]]:
+    """(modified tracked files, new files) of a committed render."""
+    status = run(["git", "status", "--porcelain", "--untracked-files=all"], service).stdout
+    modified = {line[3:] for line in status.splitlines() if line.startswith(" M")}
+    new = {line[3:] for line in status.splitlines() if line.startswith("??")}
+    return modified, new
+
+
+@pytest.mark.parametrize("source", OWN_SPECS + shared_specs(), ids=lambda path: path.name)
+def test_a_document_imports_into_a_service_that_serves_it_and_passes_its_tests(
+    source: Path, tmp_path: Path
+) -> None:
+    service = render(tmp_path / "service", {"openapi_version": openapi_answer(source)})
+    commit_render(service, "scaffold")
+    with installed(service):
+        assert main(["import-spec", str(source), "--project", str(service)]) == 0
+        served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
+        assert differences(load_spec(source), served) == []
+        assert_passes_its_own_checks(service)
+    # Only new files, and the two that relaykit owns: no line anyone wrote was edited.
+    modified, _ = changed_files(service)
+    assert modified <= {"openapi.json", "src/relay_service/api/registry.py"}
+
+
+def changed(document: dict[str, Any]) -> dict[str, Any]:
+    """The library document, a version later: an operation gone, one new, a schema grown."""
+    document = json.loads(json.dumps(document))
+    del document["paths"]["/books/{isbn}"]["delete"]
+    document["paths"]["/books/{isbn}"]["get"]["parameters"] = [
+        {"name": "edition", "in": "query", "schema": {"type": "integer"}}
+    ]
+    document["paths"]["/books/{isbn}/reviews"] = {
+        "get": {
+            "tags": ["books"],
+            "operationId": "listReviews",
+            "parameters": [
+                {"name": "isbn", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {
+                    "description": "Reviews.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"type": "string"}}
+                        }
+                    },
+                }
+            },
+        }
+    }
+    document["components"]["schemas"]["Book"]["properties"]["language"] = {"type": "string"}
+    return document
+
+
+IMPLEMENTED = '''\
+"""listBooks, as its owner wrote it."""
+
+from typing import Any
+
+
+def handle(*, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]) -> Any:
+    """No books yet."""
+    return [], 200, {"X-Total": "0"}
+'''
+
+
+def test_re_import_keeps_every_handler_byte_for_byte_and_reports_removed_operations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = SPECS / "operations-3.1.yaml"
+    second = tmp_path / "library-v2.yaml"
+    second.write_text(yaml.safe_dump(changed(load_spec(first))), encoding="utf-8")
+    service = render(tmp_path / "service", {})
+    handlers = service / "src" / "relay_service" / "api" / "handlers"
+    with installed(service):
+        assert main(["import-spec", str(first), "--project", str(service)]) == 0
+        (handlers / "list_books.py").write_text(IMPLEMENTED, encoding="utf-8")
+        before = {path.name: path.read_bytes() for path in handlers.glob("*.py")}
+        capsys.readouterr()
+        assert main(["import-spec", str(second), "--project", str(service)]) == 0
+        after = {path.name: path.read_bytes() for path in handlers.glob("*.py")}
+        assert {name: after[name] for name in before} == before  # nothing rewritten
+        assert set(after) - set(before) == {"list_reviews.py"}  # a stub for the new one
+        err = capsys.readouterr().err
+        assert "new handler stub: src/relay_service/api/handlers/list_reviews.py" in err
+        assert (
+            "no longer in the document, left as it is: src/relay_service/api/handlers/remove_book.py"
+            in err
+        )
+        # getBook gained a query parameter: its (stub) handler must take it, and is told so.
+        assert (
+            "src/relay_service/api/handlers/get_book.py: handle() must now also take query" in err
+        )
+        get_book = handlers / "get_book.py"
+        get_book.write_text(
+            get_book.read_text(encoding="utf-8").replace(
+                "def handle(*, path: dict[str, Any])",
+                "def handle(*, path: dict[str, Any], query: dict[str, Any])",
+            ),
+            encoding="utf-8",
+        )
+        served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
+        assert differences(load_spec(second), served) == []
+        assert "delete" not in served["paths"]["/books/{isbn}"]
+        # The implemented handler answers for real, through the regenerated layer.
+        assert_passes_its_own_checks(service)
+
+
+def test_relaykit_new_with_a_spec_scaffolds_and_imports_in_one_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = tmp_path / "library"
+    source = SPECS / "operations-3.0.yaml"
+    assert main(["new", str(service), "--defaults", "--spec", str(source)]) == 0
+    answers = yaml.safe_load((service / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["openapi_version"] == "3.0.3"  # follows the document
+    assert (service / "src/relay_service/api/handlers/list_books.py").is_file()
+    # Not installed anywhere yet, so the contract is left for `make openapi`, and said so.
+    assert "openapi.json not rewritten (the service is not installed)" in capsys.readouterr().err
+    with installed(service):
+        assert main(["import-spec", str(source), "--project", str(service)]) == 0
+        assert_passes_its_own_checks(service)
+
+
+def write(tmp_path: Path, document: dict[str, Any]) -> Path:
+    source = tmp_path / "doc.yaml"
+    source.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return source
+
+
+def document_with(paths: dict[str, Any], version: str = "3.1.0") -> dict[str, Any]:
+    return {"openapi": version, "info": {"title": "t", "version": "1"}, "paths": paths}
+
+
+OK = {"200": {"description": "ok"}}
+
+
+@pytest.mark.parametrize(
+    ("paths", "problem"),
+    [
+        (
+            {"/files": {"post": {"requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}, "responses": OK}}},
+            "#/paths/~1files/post/requestBody/content: no request body media type the service "
+            "can parse: ['multipart/form-data']; application/json (or +json) and "
+            "application/x-www-form-urlencoded are supported",
+        ),
+        (
+            {"/items/{item-id}": {"get": {"parameters": [{"name": "item-id", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}},
+            "#/paths/~1items~1{item-id}/get/parameters/0: the path parameter 'item-id' must be a "
+            "Python identifier",
+        ),
+        (
+            {"/search": {"get": {"parameters": [{"name": "q", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}}], "responses": OK}}},
+            "#/paths/~1search/get/parameters/0: a parameter with content instead of a schema is "
+            "not supported",
+        ),
+        (
+            {"/tags": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}}, "responses": OK}}},
+            "#/paths/~1tags/post/requestBody/content/application~1json/schema: a request body "
+            "must be an object schema with properties",
+        ),
+        (
+            {"/livez": {"get": {"responses": OK}}},
+            "#/paths/~1livez: the path is one of the service's own routes",
+        ),
+        (
+            {"/pets": {"head": {"responses": OK}}},
+            "#/paths/~1pets/head: HEAD is answered by the service itself on every path",
+        ),
+        (
+            {"/pets": {"post": {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}}]}}}}, "responses": OK}}},
+            "#/paths/~1pets/post/requestBody/content/application~1json/schema: a request body "
+            "must be an object schema with properties",
+        ),
+        (
+            {"/health/{x}": {"get": {"parameters": [{"name": "x", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}},
+            "#/paths/~1health~1{x}/get: the first path segment 'health' (the operation has no "
+            "tag) names one of the service's own resources (a blueprint); tag the operation otherwise",
+        ),
+        (
+            {"/b": {"get": {"operationId": "blp", "responses": OK}}},
+            "#/paths/~1b/get: the handler name 'blp' collides with a name of the generated "
+            "module; give another operationId",
+        ),
+    ],
+)  # fmt: skip
+def test_an_unsupported_construct_is_refused_with_its_location_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], paths: dict[str, Any], problem: str
+) -> None:
+    service = render(tmp_path / "service", {})
+    registry = (service / "src/relay_service/api/registry.py").read_bytes()
+    assert (
+        main(["import-spec", str(write(tmp_path, document_with(paths))), "--project", str(service)])
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "relaykit: error: " in err
+    assert err.endswith(f"cannot be imported (1 problem(s)):\n  {problem}\n")
+    assert not (service / "src/relay_service/api/imported").exists()
+    assert (service / "src/relay_service/api/registry.py").read_bytes() == registry
+
+
+def test_an_invalid_document_is_refused_with_every_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = render(tmp_path / "service", {})
+    document = document_with({"/b": {"post": {"responses": {}}}})
+    del document["info"]["title"]
+    source = write(tmp_path, document)
+    assert main(["import-spec", str(source), "--project", str(service)]) == 1
+    assert capsys.readouterr().err.endswith(
+        f"relaykit: error: {source} cannot be imported (3 problem(s)):\n"
+        "  #/info: 'title' is a required property\n"
+        "  #/paths/~1b/post/responses: {} should be non-empty\n"
+        "  #/paths/~1b/post/responses: 'default' is a required property\n"
+    )
+    assert not (service / "src/relay_service/api/imported").exists()
+
+
+def test_a_document_of_another_openapi_version_than_the_service_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = render(tmp_path / "service", {})  # writes 3.1 contracts
+    source = SPECS / "operations-3.0.yaml"
+    assert main(["import-spec", str(source), "--project", str(service)]) == 1
+    assert capsys.readouterr().err == (
+        f"relaykit: error: {source} is OpenAPI 3.0.3 but the service writes 3.1 contracts "
+        "(answer openapi_version): import a document of the same version\n"
+    )
+
+
+def test_a_folder_that_is_no_service_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = SPECS / "operations-3.1.yaml"
+    assert main(["import-spec", str(source), "--project", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"relaykit: error: {tmp_path} is not a relaykit service: it has no .copier-answers.yml\n"
+    )
