@@ -19,7 +19,9 @@ def relaykit(*arguments: str, cwd: Path | None = None) -> subprocess.CompletedPr
     )
 
 
-@pytest.mark.parametrize("command", [[], ["new"], ["update"]])
+@pytest.mark.parametrize(
+    "command", [[], ["new"], ["import-spec"], ["add-endpoint"], ["update"]], ids=str
+)
 def test_every_command_has_help(command: list[str]) -> None:
     shown = relaykit(*command, "--help")
     assert shown.returncode == 0, shown.stderr
