@@ -164,8 +164,8 @@ def _report(report: ImportReport, project: Path) -> None:
         print(f"  note: {note}", file=sys.stderr)
     if report.contract is None:
         print(
-            f"relaykit: openapi.json not rewritten (the service is not installed): run "
-            f"make openapi in {project}",
+            "relaykit: openapi.json not rewritten (no Python has the service, and there is no "
+            f"make to create its .venv): run make openapi in {project}",
             file=sys.stderr,
         )
 
@@ -183,8 +183,8 @@ def _add_endpoint(arguments: argparse.Namespace) -> int:
         print(f"  wrote {path}", file=sys.stderr)
     if not any(path.name == "openapi.json" for path in written):
         print(
-            "relaykit: openapi.json not rewritten (the service is not installed): run "
-            f"make openapi in {arguments.project}",
+            "relaykit: openapi.json not rewritten (no Python has the service, and there is no "
+            f"make to create its .venv): run make openapi in {arguments.project}",
             file=sys.stderr,
         )
     return 0

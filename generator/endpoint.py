@@ -232,5 +232,5 @@ def add_endpoint(
     progress("formatting with ruff")
     service.format(written)
     progress("writing openapi.json from the code")
-    contract = service.write_contract()
+    contract = service.write_contract(progress)
     return written + ([contract] if contract else [])

@@ -117,7 +117,7 @@ def import_spec(
     progress("formatting the generated code with ruff")
     service.format(written)
     progress("writing openapi.json from the code")
-    report.contract = service.write_contract()
+    report.contract = service.write_contract(progress)
     return report
 
 

@@ -4,8 +4,10 @@ added endpoints, the formatting of what the CLI writes, and its committed contra
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,16 +126,49 @@ class Service:
                     f"ruff {command[0]} failed on what relaykit wrote: {done.stderr}"
                 )
 
-    def write_contract(self) -> Path | None:
+    def write_contract(self, progress: Callable[[str], None] = lambda message: None) -> Path | None:
         """Rewrite ``openapi.json`` from the code, as ``make openapi`` does.
 
         Uses the service's ``.venv`` when it has one, else this Python when the
-        service is installed in it.
+        service is installed in it, else runs ``make openapi``, which creates the
+        ``.venv`` (as ``make test`` would) and writes the contract.
 
-        :returns: the contract's path, or None when no Python has the service installed.
+        :returns: the contract's path, or None when no Python has the service and
+            there is no ``make`` to create one.
         :raises RelaykitError: when the service fails to write its contract.
         """
-        package = str(self.answers["package_name"])
+        python = self._python()
+        if python is None:
+            if shutil.which("make") is None:
+                return None
+            progress("creating .venv with the service (make openapi), for its contract")
+            done = subprocess.run(
+                ["make", "openapi"], cwd=self.root, capture_output=True, text=True
+            )
+        else:
+            done = subprocess.run(
+                [
+                    python,
+                    "-m",
+                    "flask",
+                    "--app",
+                    self.package.name,
+                    "openapi",
+                    "write",
+                    "openapi.json",
+                ],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+            )
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise RelaykitError(f"the service could not write its contract: {last}")
+        return self.root / "openapi.json"
+
+    def _python(self) -> str | None:
+        """A Python that imports this service's package: its ``.venv``'s, or this one."""
+        package = self.package.name
         own = self.root / ".venv" / "bin" / "python"
         python = str(own) if own.is_file() else sys.executable
         # Installed here, and this service: another one may have the same package name.
@@ -150,16 +185,7 @@ class Service:
             raise RelaykitError(f"the service's code fails to import: {last}")
         if not Path(probe.stdout.strip()).resolve().is_relative_to(self.package.resolve()):
             return None
-        done = subprocess.run(
-            [python, "-m", "flask", "--app", package, "openapi", "write", "openapi.json"],
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RelaykitError(f"the service could not write its contract: {last}")
-        return self.root / "openapi.json"
+        return python
 
 
 def open_service(project: Path) -> Service:
