@@ -41,9 +41,11 @@ BLUEPRINTS: tuple[tuple[Blueprint, str], ...] = (
 
 
 def _register_components(api: ServiceApi) -> None:
-    # Before any blueprint, so that an imported schema class is written under the
-    # name the document gave it, not one derived from the class.
+    # Before any blueprint, as the document has them; a class another one nests is
+    # registered with it, under its Meta.component name.
     for name, schema in registry.SCHEMAS.items():
+        if name in api.spec.components.schemas:
+            continue
         if isinstance(schema, dict):
             api.spec.components.schema(name, schema)
         else:

@@ -63,18 +63,20 @@ def operation_id(rule: Rule, method: str, methods: int) -> str:
 
 
 def component_name(schema: type[ma.Schema] | ma.Schema) -> str | None:
-    """The contract's name for a schema class that is not registered by name.
+    """The contract's name for a schema class that is not registered by name yet.
 
-    ``EventSchema`` is written as the component ``Event``. A class whose ``Meta``
-    says ``inline = True`` (the imported contract's request parts and inline
-    objects) is written in place, as the imported document had it.
+    ``EventSchema`` is written as the component ``Event``. The imported contract's
+    classes say in ``Meta`` what they are: ``component = "pet-details"`` names the
+    document's component, and ``inline = True`` (request parts, inline objects)
+    writes the schema in place, as the document had it.
     """
     schema_class = resolve_schema_cls(schema)
     if isinstance(schema_class, list):  # a nested schema given as a list of classes
         schema_class = schema_class[0]
     if getattr(schema_class.Meta, "inline", False):
         return None
-    return resolver(schema_class)
+    component: str | None = getattr(schema_class.Meta, "component", None)
+    return component or resolver(schema_class)
 
 
 class ContractPlugin(BasePlugin):
