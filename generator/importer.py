@@ -62,8 +62,9 @@ def import_spec(
 
     :raises SpecError: when the document is invalid or has constructs that cannot be
         imported; every problem is listed with its location, and nothing is written.
-    :raises RelaykitError: when ``project`` is no service, or its contract version
-        differs from the document's.
+    :raises RelaykitError: when ``project`` is no service, its contract version
+        differs from the document's, or the service cannot take the new layer (it is
+        then put back as it was).
     """
     service = open_service(project)
     document = load_spec(source)
@@ -83,23 +84,16 @@ def import_spec(
     if layer.problems:
         raise SpecError(source, layer.problems)
     package = service.package
-    imported = package / "api" / "imported"
-    for stale in imported.glob("*.py"):  # operations and tags the document dropped
-        if stale.read_text(encoding="utf-8").startswith(GENERATED):
-            stale.unlink()
-    written: list[Path] = []
-    for name, text in layer.generated.items():
-        written.append(_write(package / name, text))
-    for name, text in layer.tests.items():
-        written.append(_write(service.root / "tests" / name, text))
-    report = ImportReport(operations=len(layer.operations), notes=layer.notes)
     handlers = package / "api" / "handlers"
+    report = ImportReport(operations=len(layer.operations), notes=layer.notes)
+    files: dict[Path, str] = {package / name: text for name, text in layer.generated.items()}
+    files |= {service.root / "tests" / name: text for name, text in layer.tests.items()}
     if not (handlers / "__init__.py").exists():
-        written.append(_write(handlers / "__init__.py", _HANDLERS_PACKAGE))
+        files[handlers / "__init__.py"] = _HANDLERS_PACKAGE
     for name, text in layer.handlers.items():
         handler = package / name
         if not handler.exists():
-            written.append(_write(handler, text))
+            files[handler] = text
             report.created.append(str(handler.relative_to(service.root)))
             continue
         missing = _not_taken(handler, layer.parts[name])
@@ -113,11 +107,36 @@ def import_spec(
             and handler.name != "__init__.py"
         ):
             report.orphaned.append(str(handler.relative_to(service.root)))
-    written.append(service.write_registry())
-    progress("formatting the generated code with ruff")
-    service.format(written)
-    progress("writing openapi.json from the code")
-    report.contract = service.write_contract(progress)
+    # Generated files of operations and tags the document dropped.
+    stale = [
+        path
+        for path in (package / "api" / "imported").glob("*.py")
+        if path not in files and path.read_text(encoding="utf-8").startswith(GENERATED)
+    ]
+    registry = package / "api" / "registry.py"
+    contract = service.root / "openapi.json"
+    # What is there now, to put back when the service cannot take the new layer.
+    before = {
+        path: path.read_bytes() if path.exists() else None
+        for path in [*files, *stale, registry, contract]
+    }
+    try:
+        for path in stale:
+            path.unlink()
+        for path, text in files.items():
+            _write(path, text)
+        service.write_registry()
+        progress("formatting the generated code with ruff")
+        service.format([*files, registry])
+        progress("writing openapi.json from the code")
+        report.contract = service.write_contract(progress)
+    except BaseException:
+        for path, content in before.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(content)
+        raise
     return report
 
 

@@ -37,6 +37,10 @@ HANDLER_MARK = "# Yours to edit: relaykit import-spec wrote this file once and n
 #: is passed as (also its webargs location, for the headers and cookies).
 _LOCATIONS = (("path", "path"), ("query", "query"), ("header", "headers"), ("cookie", "cookies"))
 
+#: Statuses the service answers itself with problem details, on any operation.
+SERVICE_PROBLEM_STATUSES = ("400", "413", "415", "422", "500", "501")
+PROBLEM = "application/problem+json"
+
 #: Routes of the service itself, by first path segment: an import may not shadow them.
 RESERVED_SEGMENTS = ("docs", "redoc", "openapi.json", "livez", "readyz", "static")
 
@@ -96,8 +100,16 @@ class _Writer:
         converter.scope, converter.strict_numbers = (camel, len(operation.where)), False
         schema = SchemaClass(converter.unique(f"{camel}{location.capitalize()}Schema"), inline=True)
         schema.description = f"The {location} parameters of {operation.operation_id}."
+        names: dict[str, str] = {}
         for parameter in parameters:
             name, data_key = attribute(parameter.name)
+            other = names.setdefault(name, parameter.name)
+            if other != parameter.name:
+                self.layer.problems.append(
+                    f"{pointer(parameter.where[:-1])}: the parameter is {name!r} in Python, "
+                    f"as {other!r} is: rename one"
+                )
+                continue
             required = parameter.required or location == "path"
             source = converter.field(
                 parameter.schema, parameter.where, required=required, data_key=data_key
@@ -222,6 +234,9 @@ class _Writer:
                 if key not in ("description", "headers", "content")
             }
             content = dict(doc.get("content") or {})
+            if response.status in SERVICE_PROBLEM_STATUSES and PROBLEM not in content:
+                # The service answers these itself, as problem details, whatever the handler does.
+                content[PROBLEM] = {"schema": {"$ref": "#/components/schemas/Problem"}}
             if schema_name is not None and json is not None:
                 used.add(schema_name)
                 media = {k: v for k, v in content.pop(json[0]).items() if k != "schema"}
@@ -582,13 +597,13 @@ class _Writer:
             for p in operation.parameters_in("header")
             if p.required
         }
-        cookies = [
-            f"{p.name}={_text(example_value(p.schema, self.converter.components))}"
+        cookies = {
+            p.name: _text(example_value(p.schema, self.converter.components))
             for p in operation.parameters_in("cookie")
             if p.required
-        ]
+        }
         if cookies:
-            headers["Cookie"] = "; ".join(cookies)
+            request["cookies"] = cookies
         if headers:
             request["headers"] = headers
         body = operation.body
@@ -624,6 +639,9 @@ def documented(status: int, statuses: list[str]) -> bool:
 def test_a_valid_request_reaches_its_handler(
     client: FlaskClient, method: str, request_: dict[str, Any], statuses: list[str]
 ) -> None:
+    request_ = dict(request_)
+    for name, value in request_.pop("cookies", {}).items():
+        client.set_cookie(name, value)
     response = client.open(method=method, **request_)  # the client checks it against openapi.json
     if response.status_code == 501:  # the handler is still a stub
         assert response.mimetype == PROBLEM
@@ -638,6 +656,9 @@ _MISSING_FIELDS_TEST = """
 def test_a_body_without_its_required_fields_is_refused_naming_each(
     client: FlaskClient, method: str, request_: dict[str, Any], pointers: list[str]
 ) -> None:
+    request_ = dict(request_)
+    for name, value in request_.pop("cookies", {}).items():
+        client.set_cookie(name, value)
     response = client.open(method=method, **request_)
     assert response.status_code == 422
     assert response.mimetype == PROBLEM

@@ -170,6 +170,8 @@ class _Reader:
                         ["paths", path, method],
                         f"{method.upper()} is answered by the service itself on every path",
                     )
+                elif method == "trace" and method in item:
+                    self.problem(["paths", path, method], "TRACE operations are not supported")
                 elif method in item:
                     operation = self.operation(path, method, item[method], shared)
                     if operation is not None:

@@ -100,6 +100,8 @@ class SchemaClass:
     unknown: str = "ma.EXCLUDE"
     #: Written in place in the contract (``Meta.inline``), not as a named component.
     inline: bool = False
+    #: The document's name of the component it is (``Meta.component``).
+    component: str | None = None
 
 
 @dataclass
@@ -124,6 +126,8 @@ class SchemaModule:
             lines += ["    class Meta:", f"        unknown = {schema.unknown}"]
             if schema.inline:
                 lines.append("        inline = True")
+            if schema.component is not None:
+                lines.append(f"        component = {schema.component!r}")
             if schema.title:
                 lines.append(f"        title = {schema.title!r}")
             # apispec writes a Meta description only in place of additionalProperties.
@@ -190,7 +194,9 @@ class SchemaConverter:
         schema_name = self.unique(class_name(name))
         self.module.components[name] = schema_name
         where: list[str | int] = ["components", "schemas", name]
-        self.module.classes.append(self.object_class(schema_name, self.components[name], where))
+        converted = self.object_class(schema_name, self.components[name], where)
+        converted.component = name
+        self.module.classes.append(converted)
         return schema_name
 
     def object_class(
@@ -321,8 +327,16 @@ class SchemaConverter:
                 [*where, which], f"{which}: any JSON value is taken; the handler must check it"
             )
             return self.written("Raw", options, validators, metadata)
+        parts = schema.get("allOf")
+        if isinstance(parts, list) and len(parts) == 1 and set(parts[0]) == {"$ref"}:
+            # allOf: [$ref] beside other keywords (often nullable) is that ref, so described.
+            rest = {key: value for key, value in schema.items() if key != "allOf"}
+            return self.field({**rest, **parts[0]}, where, required=required, data_key=data_key)
         if "allOf" in schema:
-            self.problem([*where, "allOf"], "allOf is supported in component schemas only")
+            self.problem(
+                [*where, "allOf"],
+                "allOf in a property is supported with one $ref only (as in components)",
+            )
             return self.written("Raw", options, validators, metadata)
         if "enum" in schema:
             validators.append(
@@ -377,8 +391,8 @@ class SchemaConverter:
             kind = kinds[0] if kinds else None
         if kind is None and ("properties" in schema or "additionalProperties" in schema):
             kind = "object"
-        if "enum" in schema and None in schema["enum"]:
-            nullable = True
+        if "enum" in schema:  # JSON Schema: the enum decides whether null is allowed
+            nullable = None in schema["enum"]
         return kind, nullable
 
     def lengths(self, schema: dict[str, Any], low: str, high: str, validators: list[str]) -> None:

@@ -77,7 +77,10 @@ def example_value(schema: dict[str, Any], components: dict[str, Any], depth: int
         return True
     if kind == "array":
         items = schema.get("items") or {}
-        return [example_value(items, components, depth + 1)] * int(schema.get("minItems", 0))
+        count = max(int(schema.get("minItems", 1)), 1)
+        if schema.get("maxItems") is not None:
+            count = min(count, int(schema["maxItems"]))
+        return [example_value(items, components, depth + 1)] * count
     if kind == "object":
         properties = schema.get("properties") or {}
         return {

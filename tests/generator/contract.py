@@ -9,7 +9,12 @@ operation is then set aside; what remains must be equal.
 The documented differences, each set aside here and nowhere else:
 
 - the service's own parts: the ``X-Request-ID`` parameter and response header, and
-  its problem answers (400, 413, 415, 422, 500, 501) where the document lists none;
+  its problem answers (400, 413, 415, 422, 500, 501) where the document lists none, or
+  ``application/problem+json`` beside the document's content where it lists one;
+- ``Accept``, ``Content-Type`` and ``Authorization`` header parameters are ignored (as
+  OpenAPI says);
+- an ``enum`` without null refuses null, whatever ``nullable`` or the type says;
+- a nullable ``$ref`` is written as apispec writes it (3.0: ``anyOf`` with a null object);
 - a parameter's ``style``, ``explode``, ``examples`` and ``allowEmptyValue`` are not
   carried; its ``example`` is written in its schema;
 - of a request body's media types, only the one the service parses is served;
@@ -32,6 +37,11 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SERVICE_STATUSES = {"400", "413", "415", "422", "500", "501"}
 
 REQUEST_ID = "X-Request-ID"
+
+PROBLEM = "application/problem+json"
+
+#: Header parameters OpenAPI says to ignore.
+IGNORED_HEADERS = ("accept", "content-type", "authorization")
 
 #: Parameter keywords a service does not carry.
 PARAMETER_KEYWORDS_DROPPED = ("style", "explode", "examples", "allowEmptyValue", "example")
@@ -63,6 +73,11 @@ def normalised_schema(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     schema = dict(schema)
+    null_object = {"type": "object", "nullable": True}
+    if len(schema.get("anyOf", [])) == 2 and schema["anyOf"][1] == null_object:
+        # apispec's way to write a nullable $ref in 3.0: that schema, nullable.
+        referred = schema.pop("anyOf")[0]
+        schema = {**schema, **referred, "nullable": True}
     if "allOf" in schema:
         merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
         for part in schema.pop("allOf"):
@@ -70,6 +85,11 @@ def normalised_schema(schema: Any) -> Any:
             merged["properties"].update(part.get("properties", {}))
             merged["required"] += part.get("required", [])
         schema = {**schema, **merged}
+    if "enum" in schema and None not in schema["enum"]:  # the enum decides: no null
+        schema.pop("nullable", None)
+        if isinstance(schema.get("type"), list):
+            kinds = [kind for kind in schema["type"] if kind != "null"]
+            schema["type"] = kinds[0] if len(kinds) == 1 else kinds
     if "properties" in schema:
         schema.setdefault("type", "object")
         required = set(schema.get("required", []))
@@ -96,6 +116,18 @@ def normalised_schema(schema: Any) -> Any:
         if not schema["required"]:
             del schema["required"]
     return {key: normalised_schema(value) for key, value in schema.items()}
+
+
+def _schemas_normalised(node: Any) -> Any:
+    """``node`` with every ``schema`` in it normalised (callbacks are written as given)."""
+    if isinstance(node, list):
+        return [_schemas_normalised(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    return {
+        key: normalised_schema(value) if key == "schema" else _schemas_normalised(value)
+        for key, value in node.items()
+    }
 
 
 def _parameter(parameter: dict[str, Any]) -> dict[str, Any]:
@@ -141,11 +173,14 @@ def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 _parameter(p)
                 for p in [*merged, *operation.pop("parameters", [])]
                 if p["name"] != REQUEST_ID
+                and not (p["in"] == "header" and p["name"].lower() in IGNORED_HEADERS)
             ]
             if parameters:
                 operation["parameters"] = sorted(parameters, key=lambda p: (p["in"], p["name"]))
             if "security" not in operation and "security" in document:
                 operation["security"] = document["security"]
+            if "callbacks" in operation:
+                operation["callbacks"] = _schemas_normalised(operation["callbacks"])
             operation["responses"] = {
                 str(status): _response(response)
                 for status, response in operation.get("responses", {}).items()
@@ -179,6 +214,12 @@ def differences(document: dict[str, Any], served: dict[str, Any]) -> list[str]:
         responses = served_operation["responses"]
         for status in SERVICE_STATUSES - set(operation["responses"]):
             responses.pop(status, None)
+        for status, response in operation["responses"].items():
+            # where the document lists a status the service answers itself, it adds problems
+            if status in SERVICE_STATUSES and PROBLEM not in response.get("content", {}):
+                responses.get(status, {}).get("content", {}).pop(PROBLEM, None)
+                if responses.get(status, {}).get("content") == {}:
+                    del responses[status]["content"]
         if "requestBody" in operation:
             # only the media type the service parses is served
             content = operation["requestBody"]["content"]

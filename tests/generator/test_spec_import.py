@@ -226,6 +226,15 @@ OK = {"200": {"description": "ok"}}
             "tag) names one of the service's own resources (a blueprint); tag the operation otherwise",
         ),
         (
+            {"/pets": {"trace": {"responses": OK}}},
+            "#/paths/~1pets/trace: TRACE operations are not supported",
+        ),
+        (
+            {"/pets": {"get": {"parameters": [{"name": "sort-by", "in": "query", "schema": {"type": "string"}}, {"name": "sortBy", "in": "query", "schema": {"type": "string"}}], "responses": OK}}},
+            "#/paths/~1pets/get/parameters/1: the parameter is 'sort_by' in Python, as 'sort-by' "
+            "is: rename one",
+        ),
+        (
             {"/b": {"get": {"operationId": "blp", "responses": OK}}},
             "#/paths/~1b/get: the handler name 'blp' collides with a name of the generated "
             "module; give another operationId",
@@ -285,3 +294,31 @@ def test_a_folder_that_is_no_service_is_refused(
     assert capsys.readouterr().err == (
         f"relaykit: error: {tmp_path} is not a relaykit service: it has no .copier-answers.yml\n"
     )
+
+
+def test_an_import_the_service_cannot_take_is_undone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = SPECS / "operations-3.1.yaml"
+    second = tmp_path / "library-v2.yaml"
+    second.write_text(yaml.safe_dump(changed(load_spec(first))), encoding="utf-8")
+    service = render(tmp_path / "service", {})
+    api = service / "src" / "relay_service" / "api"
+    with installed(service):
+        assert main(["import-spec", str(first), "--project", str(service)]) == 0
+        (api / "handlers" / "add_book.py").write_text("def handle(:\n", encoding="utf-8")
+        kept = {
+            path: path.read_bytes()
+            for path in [*api.rglob("*.py"), *(service / "tests").rglob("*.py")]
+        }
+        kept[service / "openapi.json"] = (service / "openapi.json").read_bytes()
+        capsys.readouterr()
+        assert main(["import-spec", str(second), "--project", str(service)]) == 1
+    assert capsys.readouterr().err.endswith(
+        "relaykit: error: the service's code fails to import: SyntaxError: invalid syntax\n"
+    )
+    now = {
+        path: path.read_bytes() for path in [*api.rglob("*.py"), *(service / "tests").rglob("*.py")]
+    }
+    now[service / "openapi.json"] = (service / "openapi.json").read_bytes()
+    assert now == kept  # the new stub (list_reviews.py) and layer are gone again
