@@ -18,9 +18,9 @@ from . import RelaykitError
 from .service import open_service
 from .spec import SpecError
 from .spec import load_spec
-from .spec.code import GENERATED
-from .spec.code import HANDLER_MARK
 from .spec.code import imported_layer
+from .spec.marks import GENERATED
+from .spec.marks import HANDLER_MARK
 
 __all__ = ["ImportReport", "import_spec"]
 
