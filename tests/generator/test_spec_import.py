@@ -98,6 +98,14 @@ def changed(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def library_versions(tmp_path: Path) -> tuple[Path, Path]:
+    """The library document (ours), and the version after it (:func:`changed`)."""
+    first = SPECS / "operations-3.1.yaml"
+    second = tmp_path / "library-v2.yaml"
+    second.write_text(yaml.safe_dump(changed(load_spec(first))), encoding="utf-8")
+    return first, second
+
+
 IMPLEMENTED = '''\
 """listBooks, as its owner wrote it."""
 
@@ -113,9 +121,7 @@ def handle(*, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str,
 def test_re_import_keeps_every_handler_byte_for_byte_and_reports_removed_operations(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = SPECS / "operations-3.1.yaml"
-    second = tmp_path / "library-v2.yaml"
-    second.write_text(yaml.safe_dump(changed(load_spec(first))), encoding="utf-8")
+    first, second = library_versions(tmp_path)
     service = render(tmp_path / "service", {})
     handlers = service / "src" / "relay_service" / "api" / "handlers"
     with installed(service):
@@ -299,9 +305,7 @@ def test_a_folder_that_is_no_service_is_refused(
 def test_an_import_the_service_cannot_take_is_undone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    first = SPECS / "operations-3.1.yaml"
-    second = tmp_path / "library-v2.yaml"
-    second.write_text(yaml.safe_dump(changed(load_spec(first))), encoding="utf-8")
+    first, second = library_versions(tmp_path)
     service = render(tmp_path / "service", {})
     api = service / "src" / "relay_service" / "api"
     with installed(service):
