@@ -20,7 +20,9 @@ from .endpoint import add_endpoint
 from .importer import ImportReport
 from .importer import import_spec
 from .render import render
+from .spec import SpecError
 from .spec import load_spec
+from .spec.code import imported_layer
 from .update import update_service
 
 __all__ = ["main"]
@@ -125,13 +127,17 @@ def _new(arguments: argparse.Namespace) -> int:
     if destination.exists() and any(destination.iterdir()):
         raise RelaykitError(f"{destination} exists and is not empty: choose a new folder")
     started = time.monotonic()
-    print(f"relaykit: rendering the template into {destination} ...", file=sys.stderr)
     answers: dict[str, Any] = dict(arguments.data)
     if arguments.spec is not None:
-        # Checked before rendering, and the contract version follows the document's.
+        # Checked whole before anything is rendered; the contract version follows it.
         document = load_spec(arguments.spec)
+        prefix = str(answers.get("api_version_prefix", "/v1"))
+        problems = imported_layer(document, arguments.spec.name, prefix).problems
+        if problems:
+            raise SpecError(arguments.spec, problems)
         family = "3.0.3" if str(document["openapi"]).startswith("3.0.") else "3.1.0"
         answers.setdefault("openapi_version", family)
+    print(f"relaykit: rendering the template into {destination} ...", file=sys.stderr)
     try:
         render(
             destination,

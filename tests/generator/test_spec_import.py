@@ -263,6 +263,18 @@ def test_an_unsupported_construct_is_refused_with_its_location_and_nothing_is_wr
     assert (service / "src/relay_service/api/registry.py").read_bytes() == registry
 
 
+def test_relaykit_new_checks_the_whole_document_before_rendering_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(tmp_path, document_with({"/pets": {"trace": {"responses": OK}}}))
+    assert main(["new", str(tmp_path / "service"), "--defaults", "--spec", str(source)]) == 1
+    assert capsys.readouterr().err == (
+        f"relaykit: error: {source} cannot be imported (1 problem(s)):\n"
+        "  #/paths/~1pets/trace: TRACE operations are not supported\n"
+    )
+    assert not (tmp_path / "service").exists()
+
+
 def test_an_invalid_document_is_refused_with_every_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
