@@ -169,11 +169,15 @@ def _report(report: ImportReport, project: Path) -> None:
     for note in report.notes:
         print(f"  note: {note}", file=sys.stderr)
     if report.contract is None:
-        print(
-            "relaykit: openapi.json not rewritten (no Python has the service, and there is no "
-            f"make to create its .venv): run make openapi in {project}",
-            file=sys.stderr,
-        )
+        _contract_left(project)
+
+
+def _contract_left(project: Path) -> None:
+    print(
+        "relaykit: openapi.json not rewritten (no Python has the service, and there is no "
+        f"make to create its .venv): run make openapi in {project}",
+        file=sys.stderr,
+    )
 
 
 def _import_spec(arguments: argparse.Namespace) -> int:
@@ -188,11 +192,7 @@ def _add_endpoint(arguments: argparse.Namespace) -> int:
     for path in written:
         print(f"  wrote {path}", file=sys.stderr)
     if not any(path.name == "openapi.json" for path in written):
-        print(
-            "relaykit: openapi.json not rewritten (no Python has the service, and there is no "
-            f"make to create its .venv): run make openapi in {arguments.project}",
-            file=sys.stderr,
-        )
+        _contract_left(arguments.project)
     return 0
 
 

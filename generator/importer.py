@@ -155,7 +155,6 @@ def _not_taken(handler: Path, parts: list[str]) -> list[str]:
     return []
 
 
-def _write(path: Path, text: str) -> Path:
+def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    return path

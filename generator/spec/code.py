@@ -24,7 +24,6 @@ from .schemas import SchemaClass
 from .schemas import SchemaConverter
 from .schemas import attribute
 from .schemas import class_name
-from .schemas import convert_schemas
 from .schemas import docstring
 
 __all__ = ["ImportedLayer", "imported_layer"]
@@ -79,9 +78,8 @@ class _Writer:
         self.source_name = source_name
         self.api_prefix = api_prefix
         self.layer = ImportedLayer()
-        module = convert_schemas(document)
         self.converter = SchemaConverter(document)
-        self.converter.module = module
+        module = self.converter.convert_components()
         self.layer.notes += module.notes
         self.layer.problems += module.problems
 
@@ -175,13 +173,11 @@ class _Writer:
             f"endpoint={operation.handler!r}, tags={tags!r})"
         )
         used: set[str] = set()
-        arguments = []
         for location, name in _LOCATIONS:
             schema = self.parameters_class(operation, location)
             if schema is not None:
                 used.add(schema)
                 decorators.append(f"@blp.arguments({schema}, location={name!r}, arg_name={name!r})")
-                arguments.append(name)
         body = operation.body
         if body is not None:
             schema = self.schema_class(
@@ -202,7 +198,6 @@ class _Writer:
                 if name in body.media:
                     options.append(f"{name}={body.media[name]!r}")
             decorators.append(f"@blp.arguments({schema}, {', '.join(options)})")
-            arguments.append("body")
         overrides: dict[Any, Any] = {}
         primary = next(
             (r for r in operation.responses if r.status[:1] == "2" and r.status.isdigit()), None
@@ -242,15 +237,13 @@ class _Writer:
                 extra["content"] = content
             if extra:
                 overrides[status] = extra
-            schema_option = f"schema={schema_name}" if schema_name else "schema=None"
+            serializer = schema_name or "None"
             if response is primary:
-                decorators.append(
-                    f"@blp.response({status!r}, {schema_name or 'None'}, {', '.join(options)})"
-                )
+                decorators.append(f"@blp.response({status!r}, {serializer}, {', '.join(options)})")
             else:
                 success = ", success=True" if response.status[:1] in "23" else ""
                 decorators.append(
-                    f"@blp.alt_response({status!r}, {schema_option}, {', '.join(options)}{success})"
+                    f"@blp.alt_response({status!r}, schema={serializer}, {', '.join(options)}{success})"
                 )
         if not any(response.status == "501" for response in operation.responses):
             decorators.append('@blp.alt_response(501, response="NotImplemented")')
@@ -262,6 +255,7 @@ class _Writer:
             decorators.append(f"@blp.doc({', '.join(f'{k}={v!r}' for k, v in docs.items())})")
         else:  # extension keys (x-...) are no Python names
             decorators.append(f"@blp.doc(**{docs!r})")
+        arguments = self.parts(operation)
         signature = ", ".join(f"{name}: dict[str, Any]" for name in arguments)
         keywords = ", ".join(f"{name}={name}" for name in arguments)
         # No docstring: flask-smorest would document its first line as the summary.

@@ -11,6 +11,7 @@ from typing import Any
 
 from .marks import GENERATED
 from .operations import Operation
+from .schemas import component_ref
 from .schemas import docstring
 from .testdata import NoExampleError
 from .testdata import example_value
@@ -85,8 +86,7 @@ def _required_body_fields(operation: Operation, components: dict[str, Any]) -> l
     while parts:  # the body's schema and what it is built of (allOf, $refs)
         schema = parts.pop()
         if "$ref" in schema:
-            name = schema["$ref"].rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
-            parts.append(components.get(name, {}))
+            parts.append(components.get(component_ref(schema["$ref"]) or "", {}))
             continue
         parts += schema.get("allOf", [])
         required += schema.get("required", [])
@@ -102,27 +102,18 @@ def _valid_request(operation: Operation, components: dict[str, Any]) -> dict[str
         value = example_value(parameter.schema, components)
         path = path.replace(f"{{{parameter.name}}}", str(value))
     request["path"] = path
-    query = {
-        p.name: _text(example_value(p.schema, components))
-        for p in operation.parameters_in("query")
-        if p.required
-    }
-    if query:
-        request["query_string"] = query
-    headers = {
-        p.name: _text(example_value(p.schema, components))
-        for p in operation.parameters_in("header")
-        if p.required
-    }
-    cookies = {
-        p.name: _text(example_value(p.schema, components))
-        for p in operation.parameters_in("cookie")
-        if p.required
-    }
-    if cookies:
-        request["cookies"] = cookies
-    if headers:
-        request["headers"] = headers
+    for location, keyword in (
+        ("query", "query_string"),
+        ("header", "headers"),
+        ("cookie", "cookies"),
+    ):
+        values = {
+            p.name: _text(example_value(p.schema, components))
+            for p in operation.parameters_in(location)
+            if p.required
+        }
+        if values:
+            request[keyword] = values
     body = operation.body
     if body is not None:
         value = example_value(body.schema, components)
@@ -140,8 +131,17 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 PROBLEM = "application/problem+json"
+
+
+def send(client: FlaskClient, method: str, request_: dict[str, Any]) -> TestResponse:
+    \"\"\"Send a request made for the contract; its cookies go in the client's jar.\"\"\"
+    request_ = dict(request_)
+    for name, value in request_.pop("cookies", {}).items():
+        client.set_cookie(name, value)
+    return client.open(method=method, **request_)
 """
 
 _VALID_REQUEST_TEST = """
@@ -156,10 +156,7 @@ def documented(status: int, statuses: list[str]) -> bool:
 def test_a_valid_request_reaches_its_handler(
     client: FlaskClient, method: str, request_: dict[str, Any], statuses: list[str]
 ) -> None:
-    request_ = dict(request_)
-    for name, value in request_.pop("cookies", {}).items():
-        client.set_cookie(name, value)
-    response = client.open(method=method, **request_)  # the client checks it against openapi.json
+    response = send(client, method, request_)  # the client checks it against openapi.json
     if response.status_code == 501:  # the handler is still a stub
         assert response.mimetype == PROBLEM
         assert "is not implemented yet" in response.get_json()["detail"]
@@ -173,10 +170,7 @@ _MISSING_FIELDS_TEST = """
 def test_a_body_without_its_required_fields_is_refused_naming_each(
     client: FlaskClient, method: str, request_: dict[str, Any], pointers: list[str]
 ) -> None:
-    request_ = dict(request_)
-    for name, value in request_.pop("cookies", {}).items():
-        client.set_cookie(name, value)
-    response = client.open(method=method, **request_)
+    response = send(client, method, request_)
     assert response.status_code == 422
     assert response.mimetype == PROBLEM
     errors = response.get_json()["errors"]

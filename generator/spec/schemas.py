@@ -27,6 +27,7 @@ __all__ = [
     "SchemaModule",
     "attribute",
     "class_name",
+    "component_ref",
     "convert_schemas",
     "docstring",
     "python_name",
@@ -58,6 +59,12 @@ _HANDLED = {
 _COMBINING = {"allOf", "oneOf", "anyOf"}
 
 _COMPONENT_REF = re.compile(r"#/components/schemas/([^/]+)")
+
+
+def component_ref(ref: str) -> str | None:
+    """The component a ``#/components/schemas/<name>`` ref names (decoded), else None."""
+    match = _COMPONENT_REF.fullmatch(ref)
+    return match.group(1).replace("~1", "/").replace("~0", "~") if match else None
 
 
 def class_name(component: str) -> str:
@@ -179,6 +186,13 @@ class SchemaConverter:
             unique, number = f"{name[:-6]}{number}Schema", number + 1
         return unique
 
+    def convert_components(self) -> SchemaModule:
+        """Convert every object component schema; the module, to which more may be added."""
+        for name in self.components:
+            if self.is_object(name):
+                self.component(name)
+        return self.module
+
     def is_object(self, name: str) -> bool:
         """Whether a component schema becomes a class (else it stays JSON Schema)."""
         schema = self.components[name]
@@ -263,11 +277,11 @@ class SchemaConverter:
         return converted
 
     def ref_target(self, ref: str, where: list[str | int]) -> str | None:
-        match = _COMPONENT_REF.fullmatch(str(ref))
-        if match is None or match.group(1) not in self.components:
+        name = component_ref(str(ref))
+        if name is None or name not in self.components:
             self.problem(where, f"$ref {ref!r} is not a schema of this document's components")
             return None
-        return match.group(1).replace("~1", "/").replace("~0", "~")
+        return name
 
     def field(
         self, schema: dict[str, Any], where: list[str | int], *, required: bool = False,
@@ -446,8 +460,4 @@ class SchemaConverter:
 
 def convert_schemas(document: dict[str, Any]) -> SchemaModule:
     """Every component schema of a validated document as marshmallow classes."""
-    converter = SchemaConverter(document)
-    for name in converter.components:
-        if converter.is_object(name):
-            converter.component(name)
-    return converter.module
+    return SchemaConverter(document).convert_components()

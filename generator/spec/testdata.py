@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .schemas import component_ref
+
 __all__ = ["NoExampleError", "example_value"]
 
 #: Characters tried, repeated, for a string that must match a pattern.
@@ -34,8 +36,8 @@ def example_value(schema: dict[str, Any], components: dict[str, Any], depth: int
     are followed (not past a depth of 8, where an optional recursion stops).
     """
     if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[1].replace("~1", "/").replace("~0", "~")
-        return example_value(components.get(name, {}), components, depth + 1)
+        name = component_ref(schema["$ref"])
+        return example_value(components.get(name or "", {}), components, depth + 1)
     read_only = {n for n, p in (schema.get("properties") or {}).items() if p.get("readOnly")}
     for given in ("example", "default"):
         if given in schema:
