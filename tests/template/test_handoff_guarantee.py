@@ -5,6 +5,7 @@ costs neither threads nor memory."""
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from collections import Counter
@@ -35,8 +36,19 @@ def event(number: int) -> dict[str, object]:
 
 def gunicorn() -> list[str]:
     """gunicorn with the render's own gunicorn.conf.py (read from the folder it runs in),
-    on a free port, saying where it listens whatever RELAY_LOG_LEVEL says."""
-    return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--log-level", "info"]
+    saying where its workers listen whatever RELAY_LOG_LEVEL says."""
+    return [sys.executable, "-m", "gunicorn", "--log-level", "info"]
+
+
+def free_port() -> str:
+    """A port nobody listens on now: each worker binds it itself (reuse_port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+#: The line of the first worker ready to take requests, and where it listens.
+ANNOUNCE = r"Worker listening at: (\S+)"
 
 
 def send_until_accepted(url: str, number: int) -> tuple[str, Counter[int]]:
@@ -73,11 +85,11 @@ def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves
                 "RELAY_BREAKER_FAILURES": "20",
                 "RELAY_BREAKER_RESET_AFTER": "0.5",
                 "RELAY_LOG_LEVEL": "WARNING",
+                "RELAY_PORT": free_port(),
                 "RELAY_WEB_WORKERS": "2",
                 "RELAY_WEB_THREADS": str(CLIENTS // 2),
             }
-            announce = r"Listening at: (\S+)"
-            with running(gunicorn(), announce, env=env, cwd=service) as (_, base):
+            with running(gunicorn(), ANNOUNCE, env=env, cwd=service) as (_, base):
                 url = f"{base}/v1/events"
                 with ThreadPoolExecutor(CLIENTS) as pool:
                     outcomes = list(pool.map(lambda n: send_until_accepted(url, n), range(EVENTS)))
@@ -113,11 +125,11 @@ def test_a_dead_worker_costs_no_threads_and_no_memory(rendered: Callable[[str], 
         env = {
             "RELAY_WORKER_URL": "http://127.0.0.1:9",
             "RELAY_LOG_LEVEL": "ERROR",
+            "RELAY_PORT": free_port(),
             "RELAY_WEB_WORKERS": "1",
             "RELAY_WEB_THREADS": str(threads),
         }
-        announce = r"Listening at: (\S+)"
-        with running(gunicorn(), announce, env=env, cwd=service) as (master, base):
+        with running(gunicorn(), ANNOUNCE, env=env, cwd=service) as (master, base):
             url = f"{base}/v1/events"
 
             def burst(count: int) -> Counter[int]:

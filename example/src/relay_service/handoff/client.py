@@ -73,6 +73,12 @@ class HandoffClient:
         self._lock = threading.Lock()
         self._session: requests.Session | None = None
         self._pid = 0
+        # Each delivery copies a request prepared once per path: Session.post would
+        # parse the URL and merge settings, cookies and headers again for every item.
+        self._prepared = {
+            path: requests.Request("POST", self.url + path, headers=self.headers).prepare()
+            for path in ("/items", "/items:batch")
+        }
 
     def session(self) -> requests.Session:
         """This process's pooled session, made on first use after a fork."""
@@ -186,11 +192,12 @@ class HandoffClient:
         """One POST: the answer when the worker took it, else the error and its Retry-After."""
         remaining = max(0.001, deadline - time.monotonic())
         connect, read = (min(limit, remaining) for limit in self.timeouts)
+        prepared = self._prepared[path].copy()
+        prepared.headers.update(headers)
+        prepared.prepare_body(data, None)
         try:
-            answer = self.session().post(
-                self.url + path,
-                data=data,
-                headers={**self.headers, **headers},
+            answer = self.session().send(
+                prepared,
                 timeout=(connect, read),
                 allow_redirects=False,  # a redirected POST becomes a GET: no acknowledgement
             )

@@ -54,6 +54,8 @@ def configure_logging(app: Flask, level: str) -> None:
     installed, so calling it again (tests make many apps) never doubles lines;
     handlers that others installed, such as pytest's, are left alone.
     """
+    # No line names the thread or process: spare every record those lookups.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = JSONLineHandler(sys.stdout)
     handler.setFormatter(json_formatter())
     handler.addFilter(RequestIdFilter())

@@ -90,3 +90,8 @@ class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest Blueprint whose request bodies are parsed as strict JSON."""
 
     ARGUMENTS_PARSER = JSONBodyParser()
+
+    def arguments(self, schema: type[ma.Schema] | ma.Schema, **kwargs: Any) -> Any:
+        """flask-smorest's ``arguments``, given a schema instance made once: from a
+        class, webargs would build a new schema (copying every field) per request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
