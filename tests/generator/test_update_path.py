@@ -1,5 +1,6 @@
 """The update path: a service rendered from an earlier template version, brought up to
-this one with ``relaykit update``, equals a fresh render; conflicts are reported, not hidden.
+this one with ``relaykit update``, equals a fresh render but for the files its user owns,
+which are left as they were; conflicts are reported, not hidden.
 
 The template is a throwaway git repository with two tags: ``v1``, an earlier commit
 of this repository, and ``v2``, the working tree as it is now.
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator import REPO_ROOT
 from generator.render import render
@@ -73,17 +75,33 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
-def test_an_update_from_an_earlier_version_equals_a_fresh_render(
+def user_owned(template: Path, service: Path) -> set[str]:
+    """The files copier writes once (``_skip_if_exists``), as the service names them."""
+    package = yaml.safe_load((service / ".copier-answers.yml").read_text())["package_name"]
+    settings = yaml.safe_load((template / "copier.yml").read_text(encoding="utf-8"))
+    return {path.replace("{{ package_name }}", package) for path in settings["_skip_if_exists"]}
+
+
+def test_an_update_from_an_earlier_version_equals_a_fresh_render_but_for_user_files(
     template: Path, tmp_path: Path
 ) -> None:
     service = service_at_v1(template, tmp_path / "service")
     assert not (service / "Dockerfile").exists()  # v1 had no container setup
+    before = tree(service)
     updated = relaykit("update", "--project", str(service), "--vcs-ref", "v2")
     assert updated.returncode == 0, updated.stderr
     assert "updated cleanly" in updated.stderr
-    fresh = render(tmp_path / "fresh", template=template, vcs_ref="v2")
+    fresh = tree(render(tmp_path / "fresh", template=template, vcs_ref="v2"))
     assert not list(service.rglob("*.rej"))
-    assert tree(service) == tree(fresh)
+    after, owned = tree(service), user_owned(template, service)
+    assert after.keys() == fresh.keys()
+    assert {n: c for n, c in after.items() if n not in owned} == {
+        n: c for n, c in fresh.items() if n not in owned
+    }
+    # What the user owns is as v1 wrote it; one that v1 did not write is the fresh one.
+    assert {n: after[n] for n in owned & after.keys()} == {
+        n: before.get(n, fresh[n]) for n in owned & after.keys()
+    }
 
 
 def test_conflicts_are_listed_and_the_update_exits_1(template: Path, tmp_path: Path) -> None:

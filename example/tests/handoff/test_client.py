@@ -158,7 +158,8 @@ def test_a_batch_is_one_call_with_a_result_per_item(worker: WorkerProcess) -> No
 def fake_worker(answer: Callable[[Request], Response]) -> Iterator[str]:
     """A worker that answers as it is told, on loopback, for answers the reference worker never gives."""
     server = make_server("127.0.0.1", 0, Request.application(answer), threaded=True)
-    thread = threading.Thread(target=server.serve_forever)
+    # shutdown() waits for the loop to look up: every 10 ms, not the default half second.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.port}"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import json
 import logging
 import os
@@ -65,7 +66,7 @@ def test_every_value_of_the_config_is_a_valid_gunicorn_setting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     conf = load_conf(monkeypatch)
-    helpers = {"os", "math", "Any", "Settings", "SettingsError", "settings", "host"}
+    helpers = {"gc", "os", "math", "Any", "Settings", "SettingsError", "settings", "host"}
     config = Config()
     for name, value in conf.items():
         if name.startswith("__") or name in helpers:
@@ -106,6 +107,17 @@ def test_each_worker_listens_on_its_own_socket_and_says_where(
     with caplog.at_level(logging.INFO, logger=log.name):
         conf["post_worker_init"](worker)
     assert caplog.messages == ["Worker listening at: http://127.0.0.1:9000 (4242)"]
+
+
+def test_the_master_freezes_what_it_built_before_each_fork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conf = load_conf(monkeypatch)
+    try:
+        conf["pre_fork"](None, None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

@@ -24,18 +24,24 @@ class StepTimings:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._stats: dict[str, StepStats] = {}
+        # [count, total_ns, max_ns] per step, updated in place: every event of a batch
+        # records each of its steps, so no object is made per record.
+        self._totals: dict[str, list[int]] = {}
 
     def record(self, steps: Sequence[str], durations_ns: Sequence[int]) -> None:
         """Add the durations of one pipeline run."""
         with self._lock:
             for name, duration in zip(steps, durations_ns, strict=True):
-                old = self._stats.get(name, StepStats(0, 0, 0))
-                self._stats[name] = StepStats(
-                    old.count + 1, old.total_ns + duration, max(old.max_ns, duration)
-                )
+                totals = self._totals.get(name)
+                if totals is None:
+                    self._totals[name] = [1, duration, duration]
+                    continue
+                totals[0] += 1
+                totals[1] += duration
+                if duration > totals[2]:
+                    totals[2] = duration
 
     def snapshot(self) -> dict[str, StepStats]:
         """A copy of the totals so far, by step name."""
         with self._lock:
-            return dict(self._stats)
+            return {name: StepStats(*totals) for name, totals in self._totals.items()}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -74,6 +75,7 @@ def remove_path(payload: Payload, keys: tuple[str, ...]) -> Payload:
     return {**payload, head: remove_path(child, rest)}
 
 
+@functools.lru_cache(maxsize=4096)  # the same keys come back in every event
 def normal_key(key: str) -> str:
     """The snake_case form of a key: ``Order ID`` and ``orderId`` become ``order_id``."""
     return _SEPARATORS.sub("_", _WORD_BREAK.sub("_", key.strip())).lower()
