@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	@touch $@
 
 test: $(BIN)/.installed  ## the whole test suite, in its own virtual environment
@@ -26,6 +26,5 @@ example: $(BIN)/.installed  ## regenerate template/openapi.json.jinja and exampl
 docs: $(BIN)/.installed  ## build the documentation site strictly into site/
 	$(BIN)/mkdocs build --strict
 
-bench: $(BIN)/.installed  ## measure what the pipeline costs per event, and gunicorn's worker classes
-	$(BIN)/python bench/pipeline_overhead.py
-	$(BIN)/python bench/gunicorn_worker_class.py
+bench: $(BIN)/.installed  ## the generated service against its peers: docs/benchmarks/ (needs wrk)
+	$(BIN)/python bench/compare.py

@@ -1,11 +1,62 @@
-"""The benchmarks run, in smoke mode, so that they never rot. No timing is asserted."""
+"""The benchmarks run, in smoke mode, so that they never rot. No timing is asserted.
+
+bench/compare.py needs wrk (Debian's package): without it, its test is skipped, with
+the reason; with ``RELAYKIT_BENCH_TESTS=1`` (as ``.ci/run`` sets) it fails instead.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from generator import REPO_ROOT
+
+#: Set to 1 to make a missing wrk a failure instead of a skip.
+SWITCH = "RELAYKIT_BENCH_TESTS"
+
+VARIANTS = [
+    "relaykit",
+    "FastAPI + httpx",
+    "flask-smorest + requests (naive)",
+    "Flask + requests",
+    "APIFlask + requests",
+    "raw WSGI + http.client",
+]
+SCENARIOS = ["API layer only", "one event with handoff", "batch ingest", "worker takes 20 ms"]
+
+
+def test_the_comparison_with_peers_runs_every_variant_and_scenario(tmp_path: Path) -> None:
+    if shutil.which("wrk") is None:
+        if os.environ.get(SWITCH) == "1":
+            pytest.fail(f"wrk is not installed, and {SWITCH}=1 requires it", pytrace=False)
+        pytest.skip(f"wrk is not installed (apt-get install wrk; set {SWITCH}=1 to require it)")
+    result = subprocess.run(
+        [sys.executable, "bench/compare.py", "--smoke", "--out", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    measured = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert list(measured["scenarios"]) == SCENARIOS
+    for scenario in SCENARIOS:
+        (only_round,) = measured["scenarios"][scenario]["rounds"]
+        assert sorted(only_round) == sorted(VARIANTS)
+        assert all(figures["rate"] > 0 for figures in only_round.values()), scenario
+    assert sorted(measured["memory"]) == sorted(VARIANTS)
+    sizes = [worker for memory in measured["memory"].values() for worker in memory]
+    assert all(rss > pss > uss > 0 for rss, pss, uss in sizes), sizes
+    targets = [target["what"] for target in measured["summary"]["targets"]]
+    assert len(targets) == 8, targets
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "| relaykit |" in (tmp_path / "results.md").read_text(encoding="utf-8")
 
 
 def test_pipeline_overhead_benchmark_runs() -> None:
