@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from chart import draw_chart
+from example_service import EVENT
 from example_service import EXAMPLE
 from example_service import install_example
 from load import LoadError
@@ -69,13 +70,6 @@ RAW = "raw WSGI + http.client"
 STACK = "the stack alone (imports only)"
 VARIANTS = (RELAYKIT, FASTAPI, NAIVE, FLASK, APIFLASK, RAW)
 
-EVENT = {
-    "id": "evt-1",
-    "type": "Order.Created",
-    "occurred_at": "2026-01-01T12:00:00Z",
-    "source": " shop ",
-    "data": {"Order ID": 1042, "lines": [{"SKU": "A-1", "qty": 2}], "note": None},
-}
 BATCH_SIZE = 100
 BATCH = {"events": [{**EVENT, "id": f"evt-{number}"} for number in range(BATCH_SIZE)]}
 

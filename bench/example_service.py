@@ -1,4 +1,5 @@
-"""The committed example/ service, installed into a scratch folder for a benchmark."""
+"""The committed example/ service, installed into a scratch folder for a benchmark, and
+the event the benchmarks send it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ from pathlib import Path
 
 #: The default render, committed at the root of the repository.
 EXAMPLE = Path(__file__).resolve().parent.parent / "example"
+
+#: The event the benchmarks send: every default pipeline step has work to do on it.
+EVENT = {
+    "id": "evt-1",
+    "type": "Order.Created",
+    "occurred_at": "2026-01-01T12:00:00Z",
+    "source": " shop ",
+    "data": {"Order ID": 1042, "lines": [{"SKU": "A-1", "qty": 2}], "note": None},
+}
 
 
 def install_example(scratch: str) -> str:

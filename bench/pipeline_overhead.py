@@ -21,15 +21,8 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
+from example_service import EVENT
 from example_service import install_example
-
-EVENT = {
-    "id": "evt-bench",
-    "type": "Order.Created",
-    "occurred_at": "2026-01-01T12:00:00Z",
-    "source": " shop ",
-    "data": {"Order ID": 1042, "lines": [{"SKU": "A-1", "qty": 2}], "note": None},
-}
 
 
 def per_event_ns(client: Any, path: str, events: int) -> float:

@@ -13,9 +13,15 @@ import json
 import os
 import re
 import uuid
+from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
 from typing import Any
+
+import requests
+
+#: How a peer hands a body to a worker path, with headers: the worker's JSON answer.
+Deliver = Callable[[str, Any, dict[str, str]], Any]
 
 #: The worker's base URL; empty means the API layer alone: no handoff.
 WORKER_URL = os.environ.get("BENCH_WORKER_URL", "").rstrip("/")
@@ -117,6 +123,39 @@ def batch_receipt(
         "rejected": len(results) - accepted,
         "results": results,
     }
+
+
+def accept_event(event: dict[str, Any], deliver: Deliver) -> dict[str, Any]:
+    """Transform a validated event, hand it off (without a worker: acknowledge it), answer."""
+    rid, received_at = request_id(), now()
+    key = idempotency_key(event)
+    payload = transform(event, rid, received_at)
+    worker = acknowledged(key)
+    if WORKER_URL:
+        worker = deliver("/items", payload, {"Idempotency-Key": key, "X-Request-ID": rid})
+    return receipt(event, rid, received_at, key, worker)
+
+
+def accept_batch(events: list[dict[str, Any]], deliver: Deliver) -> dict[str, Any]:
+    """Transform validated events, hand them off in one call, answer for each."""
+    rid, received_at = request_id(), now()
+    items = batch_items(events, rid, received_at)
+    workers = None
+    if WORKER_URL:
+        answer = deliver("/items:batch", {"items": items}, {"X-Request-ID": rid})
+        workers = [result["receipt"] for result in answer["results"]]
+    return batch_receipt(events, rid, received_at, items, workers)
+
+
+def post_with_requests(session: requests.Session) -> Deliver:
+    """The naive requests handoff: ``post(json=...)``, fail on an error status."""
+
+    def deliver(path: str, body: Any, headers: dict[str, str]) -> Any:
+        answer = session.post(f"{WORKER_URL}{path}", json=body, headers=headers, timeout=10)
+        answer.raise_for_status()
+        return answer.json()
+
+    return deliver
 
 
 def check_event(event: Any) -> dict[str, str]:

@@ -54,13 +54,7 @@ def _answer(start: Callable[..., Any], status: str, body: Any) -> Iterable[bytes
 def _accept_event(event: Any) -> tuple[str, Any]:
     if errors := common.check_event(event):
         return "422 Unprocessable Content", {"status": 422, "errors": errors}
-    rid, received_at = common.request_id(), common.now()
-    key = common.idempotency_key(event)
-    payload = common.transform(event, rid, received_at)
-    worker = common.acknowledged(key)
-    if common.WORKER_URL:
-        worker = _post("/items", payload, {"Idempotency-Key": key, "X-Request-ID": rid})
-    return "202 Accepted", common.receipt(event, rid, received_at, key, worker)
+    return "202 Accepted", common.accept_event(event, _post)
 
 
 def _accept_batch(batch: Any) -> tuple[str, Any]:
@@ -70,13 +64,7 @@ def _accept_batch(batch: Any) -> tuple[str, Any]:
     errors = {str(i): e for i, event in enumerate(events) if (e := common.check_event(event))}
     if errors:
         return "422 Unprocessable Content", {"status": 422, "errors": errors}
-    rid, received_at = common.request_id(), common.now()
-    items = common.batch_items(events, rid, received_at)
-    workers = None
-    if common.WORKER_URL:
-        answer = _post("/items:batch", {"items": items}, {"X-Request-ID": rid})
-        workers = [result["receipt"] for result in answer["results"]]
-    return "200 OK", common.batch_receipt(events, rid, received_at, items, workers)
+    return "200 OK", common.accept_batch(events, _post)
 
 
 ROUTES = {"/v1/events": _accept_event, "/v1/events:batch": _accept_batch}
