@@ -43,6 +43,8 @@ _FALSE = ("0", "false", "no", "off")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+#: A URL's host name: labels of letters, digits and _ (as container names have), joined by . or -.
+_HOST_NAME = re.compile(r"[A-Za-z0-9_]+([.-][A-Za-z0-9_]+)*")
 #: A dotted path into a payload: object keys joined by dots, e.g. data.card.number.
 _PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 #: A dotted path where a segment may also be * (every item or member).
@@ -132,10 +134,28 @@ def parse_url(name: str, raw: str) -> str:
     :raises SettingsError: for anything else.
     """
     value = raw.strip().rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    try:
+        parts = urlsplit(value)
+        valid = (
+            parts.scheme in ("http", "https")
+            and _is_host(parts.hostname or "")
+            and parts.port != 0  # reading the port checks it: ValueError when out of range
+            and not parts.query
+            and not parts.fragment
+        )
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        valid = False
+    if not valid:
         raise SettingsError(f"{name}={raw!r}: expected an http(s) URL, e.g. http://worker:8081")
     return value
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_HOST_NAME.fullmatch(host))
+    return True
 
 
 def parse_token(name: str, raw: str) -> str:
