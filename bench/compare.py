@@ -311,7 +311,7 @@ def main() -> None:
     parser.add_argument("--no-timings", dest="timings", action="store_false",
                         help="skip copier copy, the generated suite and import timings")  # fmt: skip
     args = parser.parse_args()
-    args.warmup, args.repeat, args.suite_repeat = 1, 3, 2
+    args.warmup, args.repeat, args.suite_repeat = 1, 3, 3
     if args.smoke:
         args.seconds, args.rounds, args.warmup, args.repeat, args.suite_repeat = 1, 1, 1, 1, 1
     try:
