@@ -33,11 +33,6 @@ bind = [f"{host}:{settings.port}"]
 worker_class = "gthread"
 workers = settings.web_workers
 threads = settings.web_threads
-# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel spreads
-# new connections over them. On one shared socket, whichever worker wakes first
-# takes most keep-alive connections: bench/compare.py saw all 32 of a client's on
-# one worker, at half the throughput.
-reuse_port = True
 
 
 def pre_fork(server: Any, worker: Any) -> None:
@@ -45,13 +40,6 @@ def pre_fork(server: Any, worker: Any) -> None:
     those objects in a worker, so their pages stay shared instead of being copied
     (a busy worker's own memory: 19 MB without this, 11 MB with it)."""
     gc.freeze()
-
-
-def post_worker_init(worker: Any) -> None:
-    """Say where a worker listens once it can take requests: with ``reuse_port``,
-    the master's own "Listening at" line names no address."""
-    addresses = ",".join(str(listener) for listener in worker.sockets)
-    worker.log.info("Worker listening at: %s (%s)", addresses, worker.pid)
 
 
 # On SIGTERM (docker stop), requests in flight may wait a whole handoff deadline

@@ -169,6 +169,23 @@ def fake_worker(answer: Callable[[Request], Response]) -> Iterator[str]:
         server.server_close()
 
 
+def test_deliveries_carry_requests_headers_and_the_cookies_the_worker_set() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def answer(request: Request) -> Response:
+        seen.append((request.headers.get("User-Agent", ""), request.headers.get("Cookie")))
+        response = Response('{"status": "accepted"}', status=201, content_type="application/json")
+        response.set_cookie("lb", "node-2")  # a load balancer's stickiness, say
+        return response
+
+    with fake_worker(answer) as url:
+        client = HandoffClient(Settings(worker_url=url))
+        client.deliver({"id": "evt-1"}, "key-1", HEADERS)
+        client.deliver({"id": "evt-2"}, "key-2", HEADERS)
+    assert [cookie for _, cookie in seen] == [None, "lb=node-2"]
+    assert all(agent.startswith("python-requests/") for agent, _ in seen), seen
+
+
 def test_a_redirect_is_no_acknowledgement() -> None:
     with fake_worker(lambda request: Response(status=302, headers={"Location": "/ok"})) as url:
         settings = Settings(worker_url=url, handoff_backoff=0.001, handoff_max_attempts=2)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import gc
 import json
-import logging
 import os
 import runpy
 from pathlib import Path
@@ -95,18 +94,6 @@ def test_each_process_forked_from_the_master_makes_its_own_handoff_session(
     in_worker = client.session()
     assert in_worker is not in_master
     assert client.session() is in_worker
-
-
-def test_each_worker_listens_on_its_own_socket_and_says_where(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    conf = load_conf(monkeypatch, RELAY_PORT="9000")
-    assert conf["reuse_port"] is True
-    log = logging.getLogger("test.gunicorn.worker")
-    worker = SimpleNamespace(sockets=["http://127.0.0.1:9000"], pid=4242, log=log)
-    with caplog.at_level(logging.INFO, logger=log.name):
-        conf["post_worker_init"](worker)
-    assert caplog.messages == ["Worker listening at: http://127.0.0.1:9000 (4242)"]
 
 
 def test_the_master_freezes_what_it_built_before_each_fork(

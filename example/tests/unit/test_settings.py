@@ -184,6 +184,7 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
         ("RELAY_WORKER_URL", "http://", "RELAY_WORKER_URL='http://': expected an http(s) URL"),
         ("RELAY_WORKER_URL", "http://a b:1", "RELAY_WORKER_URL='http://a b:1': expected an http"),
         ("RELAY_WORKER_URL", "http://[::1", "RELAY_WORKER_URL='http://[::1': expected an http"),
+        ("RELAY_WORKER_URL", "http://[::1]x", "RELAY_WORKER_URL='http://[::1]x': expected an"),
         ("RELAY_WORKER_URL", "http://w:99999", "RELAY_WORKER_URL='http://w:99999': expected an"),
         ("RELAY_WORKER_TOKEN", "has space", "RELAY_WORKER_TOKEN: the token holds characters"),
         ("RELAY_WORKER_READ_TIMEOUT", "abc", "RELAY_WORKER_READ_TIMEOUT='abc': expected seconds"),

@@ -75,7 +75,18 @@ def remove_path(payload: Payload, keys: tuple[str, ...]) -> Payload:
     return {**payload, head: remove_path(child, rest)}
 
 
-@functools.lru_cache(maxsize=4096)  # the same keys come back in every event
+#: Keys up to this long are remembered: the same keys come back in every event, and a
+#: client's long keys must not fill the memory of the process.
+_CACHED_KEY_LENGTH = 64
+
+
 def normal_key(key: str) -> str:
     """The snake_case form of a key: ``Order ID`` and ``orderId`` become ``order_id``."""
+    return _cached_normal_key(key) if len(key) <= _CACHED_KEY_LENGTH else _normal_key(key)
+
+
+def _normal_key(key: str) -> str:
     return _SEPARATORS.sub("_", _WORD_BREAK.sub("_", key.strip())).lower()
+
+
+_cached_normal_key = functools.lru_cache(maxsize=4096)(_normal_key)

@@ -75,8 +75,11 @@ class HandoffClient:
         self._pid = 0
         # Each delivery copies a request prepared once per path: Session.post would
         # parse the URL and merge settings, cookies and headers again for every item.
+        # requests' default headers (User-Agent, Accept, Accept-Encoding) go with it, as
+        # a session would add them.
+        headers = {**requests.utils.default_headers(), **self.headers}
         self._prepared = {
-            path: requests.Request("POST", self.url + path, headers=self.headers).prepare()
+            path: requests.Request("POST", self.url + path, headers=headers).prepare()
             for path in ("/items", "/items:batch")
         }
 
@@ -192,11 +195,14 @@ class HandoffClient:
         """One POST: the answer when the worker took it, else the error and its Retry-After."""
         remaining = max(0.001, deadline - time.monotonic())
         connect, read = (min(limit, remaining) for limit in self.timeouts)
+        session = self.session()
         prepared = self._prepared[path].copy()
         prepared.headers.update(headers)
         prepared.prepare_body(data, None)
+        if session.cookies:  # cookies the worker set, such as a load balancer's stickiness
+            prepared.prepare_cookies(session.cookies)
         try:
-            answer = self.session().send(
+            answer = session.send(
                 prepared,
                 timeout=(connect, read),
                 allow_redirects=False,  # a redirected POST becomes a GET: no acknowledgement

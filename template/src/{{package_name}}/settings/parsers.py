@@ -43,8 +43,10 @@ _FALSE = ("0", "false", "no", "off")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _TOKEN = re.compile(r"[\x21-\x7e]+")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-#: A URL's host name: labels of letters, digits and _ (as container names have), joined by . or -.
-_HOST_NAME = re.compile(r"[A-Za-z0-9_]+([.-][A-Za-z0-9_]+)*")
+#: A URL's host and port: a name or IPv4 address, or an IPv6 address in brackets.
+_HOST_PORT = re.compile(r"(?:\[(?P<ip6>[^\[\]]+)\]|(?P<host>[^\[\]:]+))(?::[0-9]*)?")
+#: A host name: labels of letters, digits, - and _ (as container names have), dot-joined.
+_HOST_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?")
 #: A dotted path into a payload: object keys joined by dots, e.g. data.card.number.
 _PATH = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 #: A dotted path where a segment may also be * (every item or member).
@@ -138,7 +140,7 @@ def parse_url(name: str, raw: str) -> str:
         parts = urlsplit(value)
         valid = (
             parts.scheme in ("http", "https")
-            and _is_host(parts.hostname or "")
+            and _is_authority(parts.netloc)
             and parts.port != 0  # reading the port checks it: ValueError when out of range
             and not parts.query
             and not parts.fragment
@@ -150,12 +152,20 @@ def parse_url(name: str, raw: str) -> str:
     return value
 
 
-def _is_host(host: str) -> bool:
+def _is_authority(netloc: str) -> bool:
+    match = _HOST_PORT.fullmatch(netloc.rpartition("@")[2])
+    if match is None:
+        return False
+    if match["ip6"] is not None:
+        return _is_address(match["ip6"].replace("%25", "%"), version=6)
+    return _is_address(match["host"], version=4) or bool(_HOST_NAME.fullmatch(match["host"]))
+
+
+def _is_address(text: str, version: int) -> bool:
     try:
-        ipaddress.ip_address(host)
+        return ipaddress.ip_address(text).version == version
     except ValueError:
-        return bool(_HOST_NAME.fullmatch(host))
-    return True
+        return False
 
 
 def parse_token(name: str, raw: str) -> str:
