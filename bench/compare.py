@@ -108,12 +108,17 @@ def commands(
     package: str, workers: int, threads: int, port: int, handoff: bool
 ) -> dict[str, tuple[list[str], dict[str, str]]]:
     """How to start each variant on ``port``: relaykit with its own gunicorn.conf.py, the
-    other WSGI variants with the same worker settings, uvicorn with a process per CPU."""
+    other WSGI variants with the same worker settings, uvicorn with a process per CPU.
+
+    Every gunicorn variant runs with ``--reuse-port``: on one shared socket, the worker
+    that wakes first takes most of wrk's connections in some rounds and not in others,
+    and a round then measures that race instead of the app.
+    """
     cpus = len(os.sched_getaffinity(0))
     python = sys.executable
-    wsgi = [python, "-m", "gunicorn", "-k", "gthread", "-w", str(workers), "--threads",
-            str(threads), "-b", f"127.0.0.1:{port}"]  # fmt: skip
-    relaykit = [python, "-m", "gunicorn", "-c", str(EXAMPLE / "gunicorn.conf.py")]
+    wsgi = [python, "-m", "gunicorn", "--reuse-port", "-k", "gthread", "-w", str(workers),
+            "--threads", str(threads), "-b", f"127.0.0.1:{port}"]  # fmt: skip
+    relaykit = [python, "-m", "gunicorn", "-c", str(EXAMPLE / "gunicorn.conf.py"), "--reuse-port"]
     if not handoff:
         relaykit.append("relaykit_api_only:create_app()")
     return {
