@@ -7,7 +7,7 @@ steps, hand it to a worker, answer with a receipt) against the same fast worker
 stub (``stub_worker.py``, its own process), all on 127.0.0.1, loaded by wrk:
 
 - relaykit: the committed ``example/`` service under gunicorn with its shipped
-  ``gunicorn.conf.py``;
+  ``gunicorn.conf.py`` (every gunicorn variant also gets ``--reuse-port``: see ``commands``);
 - peers (``peers/``): bare Flask, flask-smorest with a naive ``requests.Session``,
   APIFlask, each with requests, under gunicorn with the same worker settings;
   FastAPI with an ``httpx.AsyncClient`` on uvicorn (uvloop, httptools), a process
@@ -178,14 +178,11 @@ def run_group(
             for server in started.values():  # warm every process up
                 load_variant(server, path, script, args.warmup, connections)
             rounds: list[dict[str, dict[str, float]]] = []
+            per_request = BATCH_SIZE if path.endswith(":batch") else 1
             for number in range(args.rounds):
-                order = (
-                    list(started)[number % len(started) :] + list(started)[: number % len(started)]
-                )
                 measured: dict[str, dict[str, float]] = {}
-                for name in order:
+                for name in rotated(list(started), number):
                     load = load_variant(started[name], path, script, args.seconds, connections)
-                    per_request = BATCH_SIZE if path.endswith(":batch") else 1
                     measured[name] = {"rate": load.requests_per_second * per_request,
                                       "p50_ms": load.p50_ms, "p99_ms": load.p99_ms,
                                       "closed": load.closed}  # fmt: skip
@@ -199,9 +196,20 @@ def run_group(
                 results["memory"][name] = server.worker_memory()
 
 
+def rotated(names: list[str], number: int) -> list[str]:
+    """``names`` in the order of round ``number``: each round starts with the next one."""
+    start = number % len(names)
+    return names[start:] + names[:start]
+
+
+def median_ratio(tops: list[float], bottoms: list[float]) -> float:
+    """The median of ``tops[i] / bottoms[i]``: measurements paired by round."""
+    return statistics.median(top / bottom for top, bottom in zip(tops, bottoms, strict=True))
+
+
 def paired(rounds: list[dict[str, dict[str, float]]], top: str, bottom: str) -> float:
     """The median over rounds of ``top``'s rate over ``bottom``'s in the same round."""
-    return statistics.median(r[top]["rate"] / r[bottom]["rate"] for r in rounds)
+    return median_ratio([r[top]["rate"] for r in rounds], [r[bottom]["rate"] for r in rounds])
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
@@ -241,8 +249,7 @@ def one_off_timings(args: argparse.Namespace, package: str, scratch: Path) -> di
                    suite_env) for _ in range(args.suite_repeat)]  # fmt: skip
     startup: dict[str, list[float]] = {name: [] for name in STARTUP_CODE}
     for number in range(args.repeat * 3):
-        order = list(STARTUP_CODE)[number % 3 :] + list(STARTUP_CODE)[: number % 3]
-        for name in order:
+        for name in rotated(list(STARTUP_CODE), number):
             code = TIMED.format(code=STARTUP_CODE[name].format(package=package))
             output = subprocess.run([sys.executable, "-c", code], cwd=scratch, check=True,
                                     capture_output=True, text=True).stdout  # fmt: skip
@@ -278,16 +285,19 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
     if "batch ingest" in results["scenarios"] and "one event with handoff" in results["scenarios"]:
         batch = results["scenarios"]["batch ingest"]["rounds"]
         single = results["scenarios"]["one event with handoff"]["rounds"]
-        ratio = statistics.median(
-            b[RELAYKIT]["rate"] / s[RELAYKIT]["rate"] for b, s in zip(batch, single, strict=True)
+        ratio = median_ratio(
+            [b[RELAYKIT]["rate"] for b in batch], [s[RELAYKIT]["rate"] for s in single]
         )
         targets.append(("batch ingest: events/s over one-event events/s", ratio, ">=", 10, "x"))
     timings = results.get("timings")
     if timings:
         created = timings["import_create_app_s"]
-        ratio = statistics.median(
-            a / b for a, b in zip(created[RELAYKIT], created[FLASK], strict=True)
-        )
+        table["startup"] = {
+            name: {"seconds": statistics.median(seconds),
+                   "vs_bare_flask": median_ratio(seconds, created[FLASK])}
+            for name, seconds in created.items()
+        }  # fmt: skip
+        ratio = table["startup"][RELAYKIT]["vs_bare_flask"]
         targets.append(("import + create_app: relaykit / bare Flask", ratio, "<=", 1.2, "x"))
         targets.append(("copier copy --defaults", statistics.median(timings["copier_copy_s"]),
                         "<=", 2, "s"))  # fmt: skip

@@ -63,8 +63,6 @@ def markdown_report(results: dict[str, Any]) -> str:
             )
         lines.append("")
     if timings := results.get("timings"):
-        created = timings["import_create_app_s"]
-        flask = created["Flask + requests"]
         lines += [
             "## One-off timings (medians)",
             "",
@@ -75,10 +73,10 @@ def markdown_report(results: dict[str, Any]) -> str:
             f"| generated test suite, first run (compiles its bytecode) | "
             f"{timings['generated_suite_s'][0]:.2f} | |",
         ]
-        for name, seconds in created.items():
-            ratio = statistics.median(a / b for a, b in zip(seconds, flask, strict=True))
+        for name, startup in results["summary"]["startup"].items():
             lines.append(
-                f"| import + create_app, {name} | {statistics.median(seconds):.3f} | {ratio:.2f}x |"
+                f"| import + create_app, {name} | {startup['seconds']:.3f} | "
+                f"{startup['vs_bare_flask']:.2f}x |"
             )
         lines.append("")
     lines += [

@@ -23,12 +23,14 @@ def create_app() -> APIFlask:
     @app.input(EventSchema, arg_name="event")
     @app.output(ReceiptSchema, status_code=202)
     def accept_event(event: dict[str, Any]) -> Any:
-        return common.accept_event(as_json(event), deliver)
+        return common.accept(common.event_handoff(as_json(event)), deliver)
 
     @app.post("/v1/events:batch")
     @app.input(BatchSchema, arg_name="batch")
     @app.output(BatchReceiptSchema)
     def accept_batch(batch: dict[str, Any]) -> Any:
-        return common.accept_batch([as_json(event) for event in batch["events"]], deliver)
+        return common.accept(
+            common.batch_handoff([as_json(event) for event in batch["events"]]), deliver
+        )
 
     return app

@@ -8,6 +8,7 @@ delivery as relaykit does, and build the same receipt.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -125,26 +126,47 @@ def batch_receipt(
     }
 
 
-def accept_event(event: dict[str, Any], deliver: Deliver) -> dict[str, Any]:
-    """Transform a validated event, hand it off (without a worker: acknowledge it), answer."""
+@dataclasses.dataclass(frozen=True)
+class Handoff:
+    """What a request hands the worker, and how it is answered once the worker has."""
+
+    path: str
+    body: Any
+    headers: dict[str, str]
+    #: The answer, from the worker's JSON answer (``None`` without a worker).
+    answer: Callable[[Any], dict[str, Any]]
+
+
+def event_handoff(event: dict[str, Any]) -> Handoff:
+    """Transform a validated event for its delivery; without a worker, it is acknowledged."""
     rid, received_at = request_id(), now()
     key = idempotency_key(event)
     payload = transform(event, rid, received_at)
-    worker = acknowledged(key)
-    if WORKER_URL:
-        worker = deliver("/items", payload, {"Idempotency-Key": key, "X-Request-ID": rid})
-    return receipt(event, rid, received_at, key, worker)
+
+    def answer(worker: Any) -> dict[str, Any]:
+        return receipt(
+            event, rid, received_at, key, acknowledged(key) if worker is None else worker
+        )
+
+    return Handoff("/items", payload, {"Idempotency-Key": key, "X-Request-ID": rid}, answer)
 
 
-def accept_batch(events: list[dict[str, Any]], deliver: Deliver) -> dict[str, Any]:
-    """Transform validated events, hand them off in one call, answer for each."""
+def batch_handoff(events: list[dict[str, Any]]) -> Handoff:
+    """Transform validated events for one delivery; the answer has a result per event."""
     rid, received_at = request_id(), now()
     items = batch_items(events, rid, received_at)
-    workers = None
-    if WORKER_URL:
-        answer = deliver("/items:batch", {"items": items}, {"X-Request-ID": rid})
-        workers = [result["receipt"] for result in answer["results"]]
-    return batch_receipt(events, rid, received_at, items, workers)
+
+    def answer(worker: Any) -> dict[str, Any]:
+        receipts = None if worker is None else [result["receipt"] for result in worker["results"]]
+        return batch_receipt(events, rid, received_at, items, receipts)
+
+    return Handoff("/items:batch", {"items": items}, {"X-Request-ID": rid}, answer)
+
+
+def accept(handoff: Handoff, deliver: Deliver) -> dict[str, Any]:
+    """Deliver with a blocking ``deliver`` (when there is a worker), and answer."""
+    worker = deliver(handoff.path, handoff.body, handoff.headers) if WORKER_URL else None
+    return handoff.answer(worker)
 
 
 def post_with_requests(session: requests.Session) -> Deliver:

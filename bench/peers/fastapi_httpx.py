@@ -77,30 +77,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(lifespan=lifespan)
 
 
-@app.post("/v1/events", status_code=202, response_model=Receipt)
-async def accept_event(event: Event) -> Any:
-    rid, received_at = common.request_id(), common.now()
-    loaded = event.model_dump(mode="json")
-    key = common.idempotency_key(loaded)
-    payload = common.transform(loaded, rid, received_at)
-    worker = common.acknowledged(key)
+async def accepted(handoff: common.Handoff) -> dict[str, Any]:
+    """Deliver with the process's AsyncClient (when there is a worker), and answer."""
+    worker = None
     if common.WORKER_URL:
         answer = await clients["worker"].post(
-            "/items", json=payload, headers={"Idempotency-Key": key, "X-Request-ID": rid}
+            handoff.path, json=handoff.body, headers=handoff.headers
         )
         answer.raise_for_status()
         worker = answer.json()
-    return common.receipt(loaded, rid, received_at, key, worker)
+    return handoff.answer(worker)
+
+
+@app.post("/v1/events", status_code=202, response_model=Receipt)
+async def accept_event(event: Event) -> Any:
+    return await accepted(common.event_handoff(event.model_dump(mode="json")))
 
 
 @app.post("/v1/events:batch", response_model=BatchReceipt)
 async def accept_batch(batch: Batch) -> Any:
-    rid, received_at = common.request_id(), common.now()
-    events = [event.model_dump(mode="json") for event in batch.events]
-    items = common.batch_items(events, rid, received_at)
-    workers = None
-    if common.WORKER_URL:
-        answer = await clients["worker"].post("/items:batch", json={"items": items})
-        answer.raise_for_status()
-        workers = [result["receipt"] for result in answer.json()["results"]]
-    return common.batch_receipt(events, rid, received_at, items, workers)
+    return await accepted(common.batch_handoff([e.model_dump(mode="json") for e in batch.events]))

@@ -25,7 +25,7 @@ def create_app() -> Flask:
         event = request.get_json()
         if errors := common.check_event(event):
             return _problem(errors)
-        return common.accept_event(event, deliver), 202
+        return common.accept(common.event_handoff(event), deliver), 202
 
     @app.post("/v1/events:batch")
     def accept_batch() -> Any:
@@ -37,6 +37,6 @@ def create_app() -> Flask:
             str(i): e for i, event in enumerate(events) if (e := common.check_event(event))
         }:
             return _problem(errors)
-        return common.accept_batch(events, deliver)
+        return common.accept(common.batch_handoff(events), deliver)
 
     return app

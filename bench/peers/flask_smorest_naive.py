@@ -24,14 +24,16 @@ blp = Blueprint("events", __name__, url_prefix="/v1")
 @blp.arguments(EventSchema)
 @blp.response(202, ReceiptSchema)
 def accept_event(event: dict[str, Any]) -> Any:
-    return common.accept_event(as_json(event), deliver)
+    return common.accept(common.event_handoff(as_json(event)), deliver)
 
 
 @blp.route("/events:batch", methods=["POST"])
 @blp.arguments(BatchSchema)
 @blp.response(200, BatchReceiptSchema)
 def accept_batch(batch: dict[str, Any]) -> Any:
-    return common.accept_batch([as_json(event) for event in batch["events"]], deliver)
+    return common.accept(
+        common.batch_handoff([as_json(event) for event in batch["events"]]), deliver
+    )
 
 
 def create_app() -> Flask:

@@ -54,7 +54,7 @@ def _answer(start: Callable[..., Any], status: str, body: Any) -> Iterable[bytes
 def _accept_event(event: Any) -> tuple[str, Any]:
     if errors := common.check_event(event):
         return "422 Unprocessable Content", {"status": 422, "errors": errors}
-    return "202 Accepted", common.accept_event(event, _post)
+    return "202 Accepted", common.accept(common.event_handoff(event), _post)
 
 
 def _accept_batch(batch: Any) -> tuple[str, Any]:
@@ -64,7 +64,7 @@ def _accept_batch(batch: Any) -> tuple[str, Any]:
     errors = {str(i): e for i, event in enumerate(events) if (e := common.check_event(event))}
     if errors:
         return "422 Unprocessable Content", {"status": 422, "errors": errors}
-    return "200 OK", common.accept_batch(events, _post)
+    return "200 OK", common.accept(common.batch_handoff(events), _post)
 
 
 ROUTES = {"/v1/events": _accept_event, "/v1/events:batch": _accept_batch}
