@@ -36,6 +36,10 @@ from .policy import is_retry_status
 
 __all__ = ["IDEMPOTENCY_KEY_HEADER", "HandoffClient"]
 
+#: The worker contract's paths: one item, and several in one call.
+ITEMS_PATH = "/items"
+BATCH_PATH = "/items:batch"
+
 #: Header naming a delivery, so that the worker processes a retried one only once.
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 
@@ -80,7 +84,7 @@ class HandoffClient:
         headers = {**requests.utils.default_headers(), **self.headers}
         self._prepared = {
             path: requests.Request("POST", self.url + path, headers=headers).prepare()
-            for path in ("/items", "/items:batch")
+            for path in (ITEMS_PATH, BATCH_PATH)
         }
 
     def session(self) -> requests.Session:
@@ -107,7 +111,7 @@ class HandoffClient:
         :returns: the worker's receipt.
         :raises HandoffError: the worker did not acknowledge the item.
         """
-        answer = self._post("/items", item, {**headers, IDEMPOTENCY_KEY_HEADER: key})
+        answer = self._post(ITEMS_PATH, item, {**headers, IDEMPOTENCY_KEY_HEADER: key})
         receipt: dict[str, Any] = _json_object(answer)
         return receipt
 
@@ -121,7 +125,7 @@ class HandoffClient:
         :raises HandoffError: the worker did not acknowledge the batch.
         """
         body = {"items": [{"key": key, "item": item} for key, item in entries]}
-        results = _json_object(self._post("/items:batch", body, headers)).get("results")
+        results = _json_object(self._post(BATCH_PATH, body, headers)).get("results")
         # Each result must carry its own item's key: a refused item never passes for an accepted one.
         if (
             not isinstance(results, list)
