@@ -1,10 +1,13 @@
-"""Renders of the template, shared by every test folder and made once per answer set."""
+"""Renders of the template, shared by every test folder and made once per answer set; and
+how a tier that lacks what it needs is skipped, or failed when CI requires it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
+from typing import NoReturn
 
 import pytest
 
@@ -57,3 +60,11 @@ def commit_render(service: Path, message: str) -> None:
     """Make a render a git repository with one commit, as copier update needs."""
     for command in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "-m", message]):
         subprocess.run(["git", *GIT_IDENTITY, *command], cwd=service, check=True)
+
+
+def missing(switch: str, reason: str, tier: str) -> NoReturn:
+    """What a tier needs is missing: skip, with the reason, or fail when ``switch`` is 1
+    (as ``.ci/run`` sets it, so that CI never passes by skipping)."""
+    if os.environ.get(switch) == "1":
+        pytest.fail(f"{reason}, and {switch}=1 requires it", pytrace=False)
+    pytest.skip(f"{reason}: {tier} skipped (set {switch}=1 to require it)")

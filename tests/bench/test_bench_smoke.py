@@ -7,15 +7,14 @@ the reason; with ``RELAYKIT_BENCH_TESTS=1`` (as ``.ci/run`` sets) it fails inste
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from generator import REPO_ROOT
+
+from ..conftest import missing
 
 #: Set to 1 to make a missing wrk a failure instead of a skip.
 SWITCH = "RELAYKIT_BENCH_TESTS"
@@ -33,9 +32,7 @@ SCENARIOS = ["API layer only", "one event with handoff", "batch ingest", "worker
 
 def test_the_comparison_with_peers_runs_every_variant_and_scenario(tmp_path: Path) -> None:
     if shutil.which("wrk") is None:
-        if os.environ.get(SWITCH) == "1":
-            pytest.fail(f"wrk is not installed, and {SWITCH}=1 requires it", pytrace=False)
-        pytest.skip(f"wrk is not installed (apt-get install wrk; set {SWITCH}=1 to require it)")
+        missing(SWITCH, "wrk is not installed (apt-get install wrk)", "benchmark tier")
     result = subprocess.run(
         [sys.executable, "bench/compare.py", "--smoke", "--out", str(tmp_path)],
         cwd=REPO_ROOT,

@@ -6,21 +6,20 @@ On a machine without them the tier is skipped, with the reason; with
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from typing import NoReturn
 
 import pytest
 
+from ..conftest import missing
+
 #: Set to 1 to make a missing engine or browser a failure instead of a skip.
 SWITCH = "RELAYKIT_CONTAINER_TESTS"
 
 
 def _missing(reason: str) -> NoReturn:
-    if os.environ.get(SWITCH) == "1":
-        pytest.fail(f"{reason}, and {SWITCH}=1 requires it", pytrace=False)
-    pytest.skip(f"{reason}: container tier skipped (set {SWITCH}=1 to require it)")
+    missing(SWITCH, reason, "container tier")
 
 
 def _answers(command: list[str]) -> bool:
