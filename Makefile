@@ -21,7 +21,7 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 
 example: $(BIN)/.installed  ## regenerate template/openapi.json.jinja and example/
-	$(BIN)/python -m generator.refresh
+	$(BIN)/python -m relaykit.refresh
 
 docs: $(BIN)/.installed  ## build the documentation site strictly into site/
 	$(BIN)/mkdocs build --strict

@@ -10,8 +10,10 @@ from typing import Any
 from typing import NoReturn
 
 import pytest
+from relaykit.render import render
 
-from generator.render import render
+#: The relaykit checkout the tests run from.
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Answer sets whose renders are installed and run their own test suites.
 FULL_MATRIX: dict[str, dict[str, Any]] = {

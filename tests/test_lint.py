@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from generator import REPO_ROOT
+from .conftest import REPO_ROOT
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])

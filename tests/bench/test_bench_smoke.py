@@ -12,8 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator import REPO_ROOT
-
+from ..conftest import REPO_ROOT
 from ..conftest import missing
 
 #: Set to 1 to make a missing wrk a failure instead of a skip.

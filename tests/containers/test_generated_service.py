@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from generator.install import read_answers
+from relaykit.install import read_answers
 
 from ..template.processes import running
 from .chromium import colours

@@ -7,8 +7,7 @@ import json
 import pytest
 import requests
 
-from generator import REPO_ROOT
-
+from ..conftest import REPO_ROOT
 from .compose import stack_up
 
 EXAMPLE = REPO_ROOT / "example"

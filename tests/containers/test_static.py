@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from relaykit.install import read_answers
 
-from generator import REPO_ROOT
-from generator.install import read_answers
+from ..conftest import REPO_ROOT
 
 #: Renders whose container files are checked: the answers that reach those files.
 NAMES = ["defaults", "port-and-prefix", "long-names", "python-3.11", "python-3.12", "python-3.14"]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator import REPO_ROOT
+from ..conftest import REPO_ROOT
 
 
 def test_docs_build_strictly(tmp_path: Path) -> None:

@@ -6,9 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from generator import REPO_ROOT
-from generator.refresh import EXAMPLE
-from generator.refresh import render_example
+from relaykit.refresh import EXAMPLE
+from relaykit.refresh import render_example
+
+from ..conftest import REPO_ROOT
 
 #: Files git ignores in a render, which a local run of example/'s tests may create.
 IGNORED = {".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}

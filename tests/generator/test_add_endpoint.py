@@ -8,10 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from generator.cli import main
-from generator.install import installed
-from generator.render import render
+from relaykit.cli import main
+from relaykit.install import installed
+from relaykit.render import render
 
 from ..conftest import commit_render
 from .test_spec_import import assert_passes_its_own_checks

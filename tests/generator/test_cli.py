@@ -30,7 +30,7 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 def test_python_m_generator_is_the_same_command_line() -> None:
     shown = subprocess.run(
-        [sys.executable, "-m", "generator", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "relaykit", "--help"], capture_output=True, text=True, timeout=60
     )
     assert shown.returncode == 0
     assert "new" in shown.stdout

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from generator import RelaykitError
-from generator.refresh import CONTRACT_TEMPLATE
-from generator.refresh import SENTINELS
-from generator.refresh import contract_template
-from generator.refresh import write_contract
-from generator.render import render
+from relaykit import RelaykitError
+from relaykit.refresh import CONTRACT_TEMPLATE
+from relaykit.refresh import SENTINELS
+from relaykit.refresh import contract_template
+from relaykit.refresh import write_contract
+from relaykit.render import render
 
 
 def test_contract_template_puts_jinja_where_the_sentinels_were() -> None:

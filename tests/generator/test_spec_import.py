@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
-
-from generator.cli import main
-from generator.install import installed
-from generator.render import render
-from generator.spec import load_spec
+from relaykit.cli import main
+from relaykit.install import installed
+from relaykit.render import render
+from relaykit.spec import load_spec
 
 from ..conftest import commit_render
 from .contract import differences

@@ -15,11 +15,10 @@ import marshmallow as ma
 import pytest
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-
-from generator.spec import SpecError
-from generator.spec import load_spec
-from generator.spec.schemas import SchemaModule
-from generator.spec.schemas import convert_schemas
+from relaykit.spec import SpecError
+from relaykit.spec import load_spec
+from relaykit.spec.schemas import SchemaModule
+from relaykit.spec.schemas import convert_schemas
 
 from .contract import normalised_schema
 from .contract import resolve

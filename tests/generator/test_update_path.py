@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from generator import REPO_ROOT
-from generator.render import render
+from relaykit.render import render
 
 from ..conftest import GIT_IDENTITY
+from ..conftest import REPO_ROOT
 from ..conftest import commit_render
 
 #: The template as it stood before the container setup (issues 2-4 done).
@@ -63,7 +62,7 @@ def service_at_v1(template: Path, destination: Path) -> Path:
 
 def relaykit(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *arguments], capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "relaykit", *arguments], capture_output=True, text=True, timeout=600
     )
 
 

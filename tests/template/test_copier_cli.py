@@ -10,8 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from generator import REPO_ROOT
-
+from ..conftest import REPO_ROOT
 from ..conftest import commit_render
 
 

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from generator.install import installed
+from relaykit.install import installed
 
 from .processes import running
 

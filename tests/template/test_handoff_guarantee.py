@@ -13,8 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-
-from generator.install import installed
+from relaykit.install import installed
 
 from .processes import running
 

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from generator.install import installed
+from relaykit.install import installed
 
 from ..conftest import FULL_MATRIX
 from ..conftest import LINT_MATRIX

@@ -12,7 +12,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from generator import REPO_ROOT
+from ..conftest import REPO_ROOT
 
 TEMPLATE = REPO_ROOT / "template"
 COPIER_YML = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from generator.render import render
+from relaykit.render import render
 
 BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
     ({"project_name": "  "}, "project_name must not be empty"),

@@ -1,4 +1,4 @@
-"""Refresh the files derived from the template; run as ``python -m generator.refresh``.
+"""Refresh the files derived from the template; run as ``python -m relaykit.refresh``.
 
 - ``template/openapi.json.jinja``: the committed contract of a rendered service
   must equal what its code generates, for any answers. It is made by rendering
@@ -16,18 +16,19 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import REPO_ROOT
 from . import RelaykitError
 from .install import installed
 from .render import render
+from .source import CHECKOUT
+from .source import record_source
 
 __all__ = ["CONTRACT_TEMPLATE", "EXAMPLE", "contract_template", "main", "render_example"]
 
 #: The template's contract, as copier renders it.
-CONTRACT_TEMPLATE = REPO_ROOT / "template" / "openapi.json.jinja"
+CONTRACT_TEMPLATE = CHECKOUT / "template" / "openapi.json.jinja"
 
 #: The committed default render.
-EXAMPLE = REPO_ROOT / "example"
+EXAMPLE = CHECKOUT / "example"
 
 #: Answers whose values are easy to find and put back in the contract.
 SENTINELS = {
@@ -69,11 +70,6 @@ def contract_template(contract: str) -> str:
     return contract
 
 
-#: How ``example/``'s answers file names its template: the checkout it lives in
-#: (``copier update`` runs inside ``example/``), at the commit it is part of.
-EXAMPLE_SOURCE = {"_src_path": "..", "_commit": "HEAD"}
-
-
 def render_example(destination: Path) -> Path:
     """Render the default service as ``example/`` holds it.
 
@@ -81,14 +77,8 @@ def render_example(destination: Path) -> Path:
     so its answers file names that commit ``HEAD`` (a copier update inside
     ``example/`` then starts from the template as committed), and the checkout ``..``.
     """
-    render(destination)
-    answers_file = destination / ".copier-answers.yml"
-    lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        key = line.split(":", 1)[0]
-        if key in EXAMPLE_SOURCE:
-            lines[index] = f"{key}: {EXAMPLE_SOURCE[key]}\n"
-    answers_file.write_text("".join(lines), encoding="utf-8")
+    render(destination, template=CHECKOUT)
+    record_source(destination, "..", "HEAD")
     return destination
 
 
@@ -97,10 +87,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         service = render(Path(scratch) / "sentinel", SENTINELS)
         CONTRACT_TEMPLATE.write_text(contract_template(write_contract(service)), encoding="utf-8")
-    print(f"wrote {CONTRACT_TEMPLATE.relative_to(REPO_ROOT)}")
+    print(f"wrote {CONTRACT_TEMPLATE.relative_to(CHECKOUT)}")
     shutil.rmtree(EXAMPLE, ignore_errors=True)
     render_example(EXAMPLE)
-    print(f"wrote {EXAMPLE.relative_to(REPO_ROOT)}/")
+    print(f"wrote {EXAMPLE.relative_to(CHECKOUT)}/")
 
 
 if __name__ == "__main__":

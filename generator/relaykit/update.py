@@ -12,6 +12,9 @@ from copier.errors import CopierError
 
 from . import RelaykitError
 from .service import open_service
+from .source import BUNDLED
+from .source import release_tag
+from .source import template_path
 
 __all__ = ["update_service"]
 
@@ -39,8 +42,9 @@ def update_service(
 
     :param project: the service: a git working tree with ``.copier-answers.yml``,
         and nothing uncommitted (copier compares against the last commit).
-    :param vcs_ref: the template version to update to; ``None`` means copier's
-        choice: the newest tag, else HEAD.
+    :param vcs_ref: the template version to update to; ``None`` means the
+        installed relaykit's release (its tag), or copier's choice (the newest
+        tag, else HEAD) when relaykit runs from a checkout.
     :returns: the files left with conflicts to resolve, relative to ``project``;
         empty when the update applied cleanly.
     :raises RelaykitError: when ``project`` is no service, no clean git working
@@ -55,6 +59,8 @@ def update_service(
         raise RelaykitError(f"{project} is not in a git repository: commit the service first")
     if _git(project, "status", "--porcelain"):
         raise RelaykitError(f"{project} has uncommitted changes: commit or stash them first")
+    if vcs_ref is None and template_path() == BUNDLED:
+        vcs_ref = release_tag()
     try:
         copier.run_update(
             str(project),

@@ -1,6 +1,6 @@
 """Spec-first import: reading an OpenAPI document and turning its parts into a service's code.
 
-:mod:`generator.spec.load` reads and validates a document; :mod:`generator.spec.schemas`
+:mod:`relaykit.spec.load` reads and validates a document; :mod:`relaykit.spec.schemas`
 turns its schemas into marshmallow schema classes.
 """
 

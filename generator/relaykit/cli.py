@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from .endpoint import METHODS
 from .endpoint import add_endpoint
 from .importer import ImportReport
 from .importer import import_spec
-from .render import render
+from .render import scaffold
 from .spec import SpecError
 from .spec import load_spec
 from .spec.code import imported_layer
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="relaykit", description="Scaffold and maintain API-first Flask microservices."
     )
+    parser.add_argument("--version", action="version", version=f"relaykit {version('relaykit')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     new = commands.add_parser(
@@ -72,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--defaults", action="store_true", help="take the default of every question not answered"
     )
-    new.add_argument("--vcs-ref", help="template version (git tag or commit); default: newest tag")
+    new.add_argument(
+        "--vcs-ref", help="template version (git tag or commit); default: this relaykit's release"
+    )
     new.add_argument(
         "--spec",
         type=Path,
@@ -118,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_project_option(update)
     _add_data_option(update)
-    update.add_argument("--vcs-ref", help="template version to update to; default: newest tag")
+    update.add_argument(
+        "--vcs-ref", help="template version to update to; default: this relaykit's release"
+    )
     return parser
 
 
@@ -139,7 +145,7 @@ def _new(arguments: argparse.Namespace) -> int:
         answers.setdefault("openapi_version", family)
     print(f"relaykit: rendering the template into {destination} ...", file=sys.stderr)
     try:
-        render(
+        scaffold(
             destination,
             answers,
             vcs_ref=arguments.vcs_ref,

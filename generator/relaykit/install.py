@@ -1,6 +1,6 @@
 """Install a rendered service into the running Python environment, for a while.
 
-The repository's tests and :mod:`generator.refresh` run rendered services in the
+The repository's tests and :mod:`relaykit.refresh` run rendered services in the
 environment they run in, which already has every dependency the template needs;
 only the service itself is installed (editable, without dependencies), and
 removed again afterwards.
@@ -16,13 +16,15 @@ from pathlib import Path
 
 import yaml
 
+from .source import ANSWERS_FILE
+
 __all__ = ["installed", "read_answers"]
 
 
 def read_answers(service: Path) -> dict[str, object]:
     """The copier answers a service was rendered with."""
     answers: dict[str, object] = yaml.safe_load(
-        (service / ".copier-answers.yml").read_text(encoding="utf-8")
+        (service / ANSWERS_FILE).read_text(encoding="utf-8")
     )
     return answers
 

@@ -1,7 +1,0 @@
-"""``python -m generator``: the ``relaykit`` command line."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())
