@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" merges changes into this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """How gunicorn serves the service: ``gunicorn`` in this folder, as the container does.
 
 Every value comes from the service's settings (``RELAY_*``, see .env.example),

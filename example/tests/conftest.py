@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Fixtures shared by every tier: settings, app, and a client held to the contract."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from werkzeug.test import TestResponse
 from werkzeug.wrappers import Request
 
 from relay_service import create_app
-from relay_service.api.problems import PROBLEM_CONTENT_TYPE
+from relay_service.api.schemas import PROBLEM_CONTENT_TYPE
 from relay_service.settings import Settings
 from relay_service.worker import WorkerProcess
 from relay_service.worker import start_worker_process

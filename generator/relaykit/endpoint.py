@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import RelaykitError
+from .ownership import Ownership
+from .ownership import mark
 from .service import open_service
 
 __all__ = ["METHODS", "add_endpoint"]
@@ -22,9 +24,6 @@ __all__ = ["METHODS", "add_endpoint"]
 #: Methods an endpoint can be scaffolded for; those that take a JSON body first.
 METHODS = ("POST", "PUT", "PATCH", "GET", "DELETE")
 _WITH_BODY = ("POST", "PUT", "PATCH")
-
-#: First line of every file ``add-endpoint`` writes: the user's from then on.
-MARK = "# Yours to edit: relaykit add-endpoint wrote this file once and never rewrites it."
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
@@ -196,7 +195,7 @@ def add_endpoint(
         "full_path": full_path,
         "camel": camel,
         "name": name,
-        "mark": MARK,
+        "mark": mark(Ownership.YOURS),
     }
     exports = [f'"{camel}RequestSchema"'] if with_body else []
     exports.append(f'"{camel}ResponseSchema"')

@@ -15,17 +15,17 @@ from dataclasses import field
 from pathlib import Path
 
 from . import RelaykitError
+from .ownership import Ownership
+from .ownership import mark
 from .service import open_service
 from .spec import SpecError
 from .spec import load_spec
 from .spec.code import imported_layer
-from .spec.marks import GENERATED
-from .spec.marks import HANDLER_MARK
 
 __all__ = ["ImportReport", "import_spec"]
 
 _HANDLERS_PACKAGE = f'''\
-{HANDLER_MARK}
+{mark(Ownership.YOURS)}
 """Handlers of the imported operations: one module per operation, each with ``handle``.
 
 relaykit writes a stub (answering 501) for an operation that has none, and never
@@ -103,7 +103,7 @@ def import_spec(
     for handler in sorted(handlers.glob("*.py")):
         if (
             handler.name not in wanted
-            and handler.read_text(encoding="utf-8").startswith(HANDLER_MARK)
+            and handler.read_text(encoding="utf-8").startswith(mark(Ownership.YOURS))
             and handler.name != "__init__.py"
         ):
             report.orphaned.append(str(handler.relative_to(service.root)))
@@ -111,7 +111,8 @@ def import_spec(
     stale = [
         path
         for path in (package / "api" / "imported").glob("*.py")
-        if path not in files and path.read_text(encoding="utf-8").startswith(GENERATED)
+        if path not in files
+        and path.read_text(encoding="utf-8").startswith(mark(Ownership.GENERATED))
     ]
     registry = package / "api" / "registry.py"
     contract = service.root / "openapi.json"

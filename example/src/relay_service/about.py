@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """What the copier answers fixed about this service: its name, contract and URLs."""
 
 # The answers are kept on one line each, whatever their length.

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The docs are served offline: every page and asset comes from the service itself."""
 
 from __future__ import annotations

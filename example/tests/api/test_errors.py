@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Every error is problem+json: no HTML page and no traceback ever reach a client."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Request bodies are strict JSON: 400, 413, 415 and 422 all say exactly what is wrong.
 
 These tests mount a probe endpoint of their own, so they hold whatever your

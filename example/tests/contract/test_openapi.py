@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The committed openapi.json is the contract: the code must agree with it."""
 
 from __future__ import annotations

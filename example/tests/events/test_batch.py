@@ -1,4 +1,4 @@
-# Yours to edit: relaykit writes this file once.
+# Yours to edit: relaykit writes this file once and never changes it.
 """POST {prefix}/events:batch: every event on its own; one bad event sinks none."""
 
 from __future__ import annotations

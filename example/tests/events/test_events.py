@@ -1,4 +1,4 @@
-# Yours to edit: relaykit writes this file once.
+# Yours to edit: relaykit writes this file once and never changes it.
 """POST {prefix}/events: accepted with a receipt, or refused with a problem that says why."""
 
 from __future__ import annotations

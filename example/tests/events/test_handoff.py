@@ -1,4 +1,4 @@
-# Yours to edit: relaykit writes this file once.
+# Yours to edit: relaykit writes this file once and never changes it.
 """Events reach the worker: 202 only when the worker acknowledged; otherwise a problem
 that says whether and when to retry. The worker is a real process on loopback."""
 

@@ -1,4 +1,4 @@
-# Yours to edit: relaykit writes this file once.
+# Yours to edit: relaykit writes this file once and never changes it.
 """The events pipeline through the endpoint: receipts, filters, refusals and failures."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from relay_service import create_app
 from relay_service.about import API_PREFIX
-from relay_service.api.events.pipeline import build_pipeline
+from relay_service.api.events.steps import build_pipeline
 from relay_service.pipeline import Context
 from relay_service.pipeline import Payload
 from relay_service.pipeline import Pipeline

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The handoff client against the reference worker, a real process on loopback."""
 
 from __future__ import annotations

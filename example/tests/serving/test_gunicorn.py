@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """gunicorn.conf.py: its values come from the settings, and its log lines are JSON."""
 
 from __future__ import annotations

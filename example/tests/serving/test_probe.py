@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The container's health probe: Python's standard library, no curl."""
 
 from __future__ import annotations

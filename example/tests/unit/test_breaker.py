@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The circuit breaker alone, on a clock the test moves."""
 
 from __future__ import annotations

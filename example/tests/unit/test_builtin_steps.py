@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Each built-in step alone: what it does, what it leaves alone, when it refuses."""
 
 from __future__ import annotations

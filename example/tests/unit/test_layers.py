@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Imports run one way: api -> pipeline -> settings; pipeline/ does no IO and knows no
 Flask; the API never imports the reference worker."""
 

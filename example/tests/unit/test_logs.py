@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Logs are JSON lines on stdout, carrying the request id; library lines too."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Properties: on any JSON-like input, the built-in steps answer or raise StepError, nothing else."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Validation messages become one field error per message, with a JSON Pointer."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The retry policy alone: backoff with jitter, Retry-After, attempts and the deadline."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Settings: parsed from the environment, and a bad value stops start-up with one line."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from relay_service.api.pipelines import check_pipeline_settings
+from relay_service.api.intake import check_pipeline_settings
 from relay_service.settings import Settings
 from relay_service.settings import SettingsError
 from relay_service.settings import available_cpus

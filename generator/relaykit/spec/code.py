@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from ..ownership import Ownership
+from ..ownership import mark
 from .generated_tests import imported_tests
 from .load import pointer
-from .marks import GENERATED
-from .marks import HANDLER_MARK
 from .operations import Operation
 from .operations import read_operations
 from .operations import snake_case
@@ -302,7 +302,7 @@ class _Writer:
         summary_line = summary_line.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
         message = f"{operation.operation_id} is not implemented yet: write it in "
         lines = [
-            HANDLER_MARK,
+            mark(Ownership.YOURS),
             docstring(f"{operation.operation_id}: {operation.method.upper()} {operation.path}."),
             "",
             "from __future__ import annotations",
@@ -396,7 +396,7 @@ class _Writer:
             description = tag_docs.get(name, {}).get("description", "")
             handlers = sorted(operation.handler for operation in members)
             lines = [
-                GENERATED,
+                mark(Ownership.GENERATED),
                 docstring(
                     f"The {name} operations of the imported contract: routes, validation and docs. "
                     "Each view passes the validated request to its handler in api/handlers/, which is yours."
@@ -427,7 +427,7 @@ class _Writer:
             layer.parts[f"api/handlers/{operation.handler}.py"] = self.parts(operation)
         layer.generated["api/imported/schemas.py"] = "\n".join(
             [
-                GENERATED,
+                mark(Ownership.GENERATED),
                 docstring(
                     f"The schemas of the imported contract ({self.source_name}), as marshmallow classes."
                 ),
@@ -461,7 +461,7 @@ class _Writer:
         )
         info = self.document.get("info", {})
         lines = [
-            GENERATED,
+            mark(Ownership.GENERATED),
             docstring(
                 f"The operations imported from {info.get('title', '')} {info.get('version', '')} "
                 f"({self.source_name}), and the contract parts they refer to by name."

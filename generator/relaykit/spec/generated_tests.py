@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .marks import GENERATED
+from ..ownership import Ownership
+from ..ownership import mark
 from .operations import Operation
 from .schemas import component_ref
 from .schemas import docstring
@@ -43,7 +44,7 @@ def imported_tests(operations: list[Operation], components: dict[str, Any]) -> s
                 f"id={operation.operation_id!r}),"
             )
     parts = [
-        GENERATED,
+        mark(Ownership.GENERATED),
         docstring(
             "The imported operations: each is routed and validated as its contract says, "
             "and answers 501 problem details until its handler is written."

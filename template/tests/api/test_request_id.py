@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """X-Request-ID: kept when valid, made when absent or invalid, echoed on every answer."""
 
 from __future__ import annotations

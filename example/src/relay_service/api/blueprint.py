@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The service's Blueprint: flask-smorest's, with request bodies parsed as strict JSON."""
 
 from __future__ import annotations

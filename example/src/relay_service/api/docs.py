@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """API docs that work offline: Swagger UI and ReDoc assets from installed packages.
 
 Swagger UI 5 comes from swagger-ui-bundle-v2 (spec-first, the connexion team);

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """marshmallow fields that hold the contract to its word."""
 
 from __future__ import annotations

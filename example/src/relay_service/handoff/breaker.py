@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """A circuit breaker: after repeated failures, fail fast for a while, then probe.
 
 Written here rather than taken from pybreaker because the service needs two

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Probe a URL from inside the container, with no curl: the image's HEALTHCHECK.
 
     python -m <package>.observability.probe [URL]

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Transform: ordered, pure steps between validation and handoff.
 
 This package does no IO and uses no Flask globals: a step is a plain function

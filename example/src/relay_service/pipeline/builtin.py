@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Built-in steps that ingest services need.
 
 Plain steps are used as they are; the configurable ones are made by a factory

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The reference worker: what the service hands items to, for local runs, compose and tests.
 
 It implements the worker contract (``worker/openapi.json``): it takes items one

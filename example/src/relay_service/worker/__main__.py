@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Run the reference worker: ``python -m <package>.worker --port 8081 [fault switches]``.
 
 It prints ``worker listening on http://HOST:PORT`` once it takes connections

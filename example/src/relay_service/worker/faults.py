@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Fault switches of one worker: how it misbehaves, for fault tests and demos."""
 
 from __future__ import annotations

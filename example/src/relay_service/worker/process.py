@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """A reference worker in a process of its own, on loopback: for tests and benchmarks."""
 
 from __future__ import annotations

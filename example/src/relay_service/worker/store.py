@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """What the worker processed, by idempotency key: bounded, thread-safe, first write wins."""
 
 from __future__ import annotations

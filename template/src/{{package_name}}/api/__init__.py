@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """HTTP in: the contract, validation and problem details.
 
 ``BLUEPRINTS`` is the registry of the service's resources: each entry is a
@@ -24,11 +24,11 @@ from . import health
 from . import registry
 from .docs import docs_assets_blueprint
 from .docs import docs_config
-from .errors import register_error_handlers
 from .events import views as events
-from .handoff import install_handoff
+from .intake import check_pipeline_settings
+from .intake import install_handoff
 from .openapi import ServiceApi
-from .pipelines import check_pipeline_settings
+from .problems import register_error_handlers
 
 __all__ = ["BLUEPRINTS", "register_api"]
 

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Probes: ``/livez`` (the process answers) and ``/readyz`` (it can do its work)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 
 from .blueprint import Blueprint
-from .handoff import client
+from .intake.delivery import client
 
 __all__ = ["HealthSchema", "blp"]
 

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The OpenAPI side of the API: the Api class and what every operation documents.
 
 The contract must not depend on the Python version the spec is generated with,
@@ -28,11 +28,11 @@ from werkzeug.routing import Rule
 
 from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import REQUEST_ID_PATTERN
-from .errors import handle_http_exception
-from .problems import PROBLEM_CONTENT_TYPE
-from .problems import PROBLEM_RESPONSES
-from .problems import STUB_PROBLEM_RESPONSES
-from .problems import ProblemSchema
+from .problems import handle_http_exception
+from .schemas import PROBLEM_CONTENT_TYPE
+from .schemas import PROBLEM_RESPONSES
+from .schemas import STUB_PROBLEM_RESPONSES
+from .schemas import ProblemSchema
 
 __all__ = ["ContractPlugin", "ServiceApi", "component_name"]
 

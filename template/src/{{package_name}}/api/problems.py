@@ -1,5 +1,9 @@
-# Managed by the relaykit template; "copier update" replaces this file.
-"""Problem details (RFC 9457): their schema, and how one is written for a request."""
+# Managed by relaykit: "copier update" merges the template's changes into this file.
+"""Problem details (RFC 9457): every error becomes one, here and nowhere else.
+
+Views, steps, the intake flow and the reference worker raise or ask; this module
+writes the answer, and logs what the client must not see.
+"""
 
 from __future__ import annotations
 
@@ -8,48 +12,34 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import marshmallow as ma
+from flask import Flask
 from flask import Response
+from flask import current_app
 from flask import request
+from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
 from werkzeug.http import HTTP_STATUS_CODES
 
+from ..handoff import HandoffError
 from ..observability.request_id import current_request_id
+from ..pipeline import BrokenStepError
+from ..pipeline import StepError
+from .schemas import PROBLEM_CONTENT_TYPE
+from .schemas import PROBLEM_RESPONSES
 
 __all__ = [
-    "PROBLEM_CONTENT_TYPE",
-    "PROBLEM_RESPONSES",
-    "STUB_PROBLEM_RESPONSES",
-    "FieldErrorSchema",
-    "ProblemSchema",
     "field_errors",
+    "handle_http_exception",
+    "handoff_headers",
+    "handoff_problem",
     "problem_body",
     "problem_response",
+    "register_error_handlers",
+    "step_error_problem",
+    "step_failure_problem",
+    "unexpected_error_problem",
+    "validation_problem",
 ]
-
-#: Media type of every 4xx and 5xx answer (RFC 9457, section 3).
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-#: Problem answers documented in the contract: status -> (component name, title).
-#: Titles are RFC 9110's reason phrases, fixed here so that they do not vary
-#: with the Python or Werkzeug version.
-PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "Bad Request"),
-    404: ("NotFound", "Not Found"),
-    405: ("MethodNotAllowed", "Method Not Allowed"),
-    413: ("ContentTooLarge", "Content Too Large"),
-    415: ("UnsupportedMediaType", "Unsupported Media Type"),
-    422: ("UnprocessableContent", "Unprocessable Content"),
-    500: ("InternalServerError", "Internal Server Error"),
-    502: ("BadGateway", "Bad Gateway"),
-    503: ("ServiceUnavailable", "Service Unavailable"),
-    504: ("GatewayTimeout", "Gateway Timeout"),
-}
-
-#: Problem answers documented only in contracts whose operations give them: the
-#: stubs of imported operations answer 501 until their handler is written.
-STUB_PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
-    501: ("NotImplemented", "Not Implemented"),
-}
 
 #: Where a field error was found, by webargs location.
 _LOCATIONS = {
@@ -67,69 +57,6 @@ _LOCATIONS = {
 
 #: Characters kept as they are when a path becomes the ``instance`` URI reference.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-
-
-class FieldErrorSchema(ma.Schema):
-    """One invalid field of a request."""
-
-    location = ma.fields.String(
-        required=True,
-        validate=ma.validate.OneOf(["body", "query", "header", "cookie", "path"]),
-        metadata={"description": "Part of the request that holds the field."},
-    )
-    pointer = ma.fields.String(
-        required=True,
-        metadata={"description": "JSON Pointer (RFC 6901) to the field; empty for the whole part."},
-    )
-    detail = ma.fields.String(
-        required=True, metadata={"description": "What is wrong with the field."}
-    )
-
-
-class ProblemSchema(ma.Schema):
-    """An error answer, as RFC 9457 problem details.
-
-    Clients must ignore members they do not know (RFC 9457, section 3.2), so the
-    contract allows more members than it lists.
-    """
-
-    class Meta:
-        unknown = ma.INCLUDE
-
-    type = ma.fields.String(
-        required=True,
-        metadata={"description": "URI reference of the problem type.", "example": "about:blank"},
-    )
-    title = ma.fields.String(
-        required=True, metadata={"description": "Short summary of the problem type."}
-    )
-    status = ma.fields.Integer(required=True, metadata={"description": "HTTP status code."})
-    detail = ma.fields.String(
-        required=True, metadata={"description": "What went wrong with this request."}
-    )
-    instance = ma.fields.String(
-        required=True,
-        metadata={
-            "description": "Path of the request that had the problem.",
-            "format": "uri-reference",
-        },
-    )
-    request_id = ma.fields.String(
-        required=True, metadata={"description": "Id of the request, as in X-Request-ID."}
-    )
-    errors = ma.fields.List(
-        ma.fields.Nested(FieldErrorSchema),
-        metadata={"description": "Every invalid field, for 422 answers."},
-    )
-    step = ma.fields.String(
-        metadata={"description": "The pipeline step that refused the item, for 422 answers."}
-    )
-    retry_after = ma.fields.Integer(
-        metadata={
-            "description": "Seconds after which sending the item again may succeed, for "
-            "503 problems of batch items (single answers carry Retry-After instead)."
-        }
-    )
 
 
 def problem_body(
@@ -210,3 +137,109 @@ def _flatten(location: str, pointer: str, tree: Any, out: list[dict[str, str]]) 
 def _escape(token: str) -> str:
     # RFC 6901, section 3: "~" and "/" are escaped inside a reference token.
     return token.replace("~", "~0").replace("/", "~1")
+
+
+def validation_problem(messages: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The 422 problem listing every invalid field of ``messages`` (webargs' form)."""
+    errors = field_errors(messages, prefix)
+    noun = "field is" if len(errors) == 1 else "fields are"
+    return problem_body(422, f"{len(errors)} {noun} invalid; see errors.", errors=errors)
+
+
+def step_error_problem(error: StepError, prefix: str = "") -> dict[str, Any]:
+    """The 422 problem of a step that refused an item; it names the step."""
+    pointer = prefix + error.pointer
+    return problem_body(
+        422,
+        f"The {error.step} step refused the item: {error.detail}",
+        errors=[{"location": "body", "pointer": pointer, "detail": error.detail}],
+        step=error.step,
+    )
+
+
+def step_failure_problem(error: BrokenStepError, item: str = "") -> dict[str, Any]:
+    """The 500 problem of a step that broke; the log line, not the answer, names the step.
+
+    :param item: JSON Pointer to the item in the request, for an item of a batch.
+    """
+    extra = {"step": error.step, **({"item": item} if item else {})}
+    current_app.logger.error(
+        "pipeline step %s failed", error.step, extra=extra, exc_info=error.__cause__
+    )
+    return _failure_body()
+
+
+def unexpected_error_problem(error: BaseException) -> dict[str, Any]:
+    """The 500 problem of any other failure; the traceback goes to the log only."""
+    current_app.logger.error(
+        "unhandled error while handling %s %s", request.method, request.path, exc_info=error
+    )
+    return _failure_body()
+
+
+def handoff_problem(error: HandoffError) -> dict[str, Any]:
+    """The problem of a delivery the worker did not acknowledge: 502, 503 or 504.
+
+    The client may send the request again, with the same key; see ``retry_after``.
+    """
+    return problem_body(error.status, error.detail)
+
+
+def handoff_headers(error: HandoffError) -> dict[str, str]:
+    """``Retry-After`` for a handoff problem, when there is a hint."""
+    return {} if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+
+
+def _failure_body() -> dict[str, Any]:
+    return problem_body(
+        500,
+        f"The service failed to handle this request; it was logged with request id "
+        f"{current_request_id()}.",
+    )
+
+
+def _detail(error: HTTPException) -> str:
+    status = error.code or 500
+    if status == 404:
+        return f"There is no resource at {request.path}; /openapi.json lists them all."
+    if status == 405:
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+        return f"{request.method} is not allowed on {request.path}; allowed: {allowed}."
+    if status == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return f"The request body is larger than the {limit} bytes this service accepts."
+    return error.description or error.name
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Answer an HTTP error (404, 405, 413, 415, 422, ...) with problem details."""
+    if isinstance(error, InternalServerError):
+        # Flask wraps an exception no handler took; log the original one.
+        return problem_response(unexpected_error_problem(error.original_exception or error))
+    headers = {
+        key: value
+        for key, value in error.get_headers()
+        if key.lower() not in ("content-type", "content-length")
+    }
+    data = getattr(error, "data", None) or {}
+    if error.code == 422 and "messages" in data:
+        return problem_response(validation_problem(data["messages"]), headers=headers)
+    return problem_response(problem_body(error.code or 500, _detail(error)), headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer pipeline errors and any unexpected exception with problem details.
+
+    HTTP errors reach :func:`handle_http_exception` through the Api.
+    """
+    app.register_error_handler(StepError, lambda error: problem_response(step_error_problem(error)))
+    app.register_error_handler(
+        BrokenStepError, lambda error: problem_response(step_failure_problem(error))
+    )
+    app.register_error_handler(
+        HandoffError,
+        lambda error: problem_response(handoff_problem(error), headers=handoff_headers(error)),
+    )
+    app.register_error_handler(
+        Exception, lambda error: problem_response(unexpected_error_problem(error))
+    )

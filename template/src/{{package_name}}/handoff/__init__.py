@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Deliver: hand items to the worker over HTTP, so that none accepted is lost.
 
 This package does not import Flask: a delivery returns the worker's receipt or

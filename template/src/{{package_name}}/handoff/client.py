@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Deliveries to the worker: one pooled requests.Session per process, retries with
 backoff and jitter within a deadline, and a circuit breaker.
 

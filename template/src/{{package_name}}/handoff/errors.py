@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Why a delivery was not acknowledged; each error carries the answer it becomes.
 
 No ``requests`` exception leaves ``handoff/``: the client turns them into these.

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """When to try a delivery again: a retry policy written as a value, like urllib3's Retry."""
 
 from __future__ import annotations

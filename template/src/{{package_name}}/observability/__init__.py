@@ -1,2 +1,2 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Operations: request ids and JSON logs."""

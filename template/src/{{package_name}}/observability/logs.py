@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """JSON log lines on stdout, each carrying the request id of the request it is about."""
 
 from __future__ import annotations

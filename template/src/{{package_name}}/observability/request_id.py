@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Request ids: kept from ``X-Request-ID`` when valid, made otherwise, echoed always."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """gunicorn's own log lines and its access log, as the same JSON lines as the service's."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Steps, the context they run in, and how a pipeline runs them in order."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Dotted paths into nested objects: ``data.card.number``. Updates copy, never mutate."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Redaction: values that nothing after the first step may see.
 
 Paths match keys the way ``normalise_keys`` would write them (``Password`` and

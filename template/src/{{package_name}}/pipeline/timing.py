@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Per-step durations, summed up per process for the metrics to export."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Settings from environment variables, parsed and validated once at start-up.
 
 Only this package reads ``os.environ``; everything else receives a ``Settings``.

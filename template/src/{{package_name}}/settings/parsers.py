@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """Parsers of setting values: each turns one environment variable's text into a value."""
 
 from __future__ import annotations

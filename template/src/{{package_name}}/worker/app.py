@@ -1,4 +1,4 @@
-# Managed by the relaykit template; "copier update" replaces this file.
+# Managed by relaykit: "copier update" merges the template's changes into this file.
 """The worker's HTTP side: the worker contract, its fault switches and its records."""
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from flask import Response
 from flask import request
 from werkzeug.exceptions import HTTPException
 
+from ..api.problems import problem_body
+from ..api.problems import problem_response
 from .faults import Dice
 from .faults import Faults
 from .store import ReceiptStore
@@ -201,5 +203,4 @@ def _json(body: Any, status: int = 200) -> Response:
 
 
 def _problem(status: int, detail: str) -> Response:
-    body = {"type": "about:blank", "status": status, "detail": detail}
-    return Response(json.dumps(body), status=status, content_type="application/problem+json")
+    return problem_response(problem_body(status, detail))

@@ -1,4 +1,4 @@
-# Yours to edit: relaykit writes this file once.
+# Yours to edit: relaykit writes this file once and never changes it.
 """The events contract: what a client sends and what it gets back."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from ...settings import BATCH_MAX_ITEMS_LIMIT
-from ..batch import EachItem
 from ..fields import MaxDepth
 from ..fields import Timestamp
-from ..problems import ProblemSchema
+from ..intake import EachItem
+from ..schemas import ProblemSchema
 
 __all__ = [
     "AcceptedReceiptSchema",

@@ -1,4 +1,4 @@
-# Yours to edit: relaykit writes this file once.
+# Yours to edit: relaykit writes this file once and never changes it.
 """The events pipeline: the steps every event goes through, in order, after validation.
 
 Add your own step here: a function ``(payload, context) -> payload | Drop`` named

@@ -1,5 +1,6 @@
-# Managed by the relaykit template; "copier update" replaces this file.
-"""Pipelines in the API: built per app from settings, checked, run per request, timed."""
+# Managed by relaykit: "copier update" merges the template's changes into this file.
+"""The intake's pipelines: built per app from settings, checked at start-up, run per item
+and timed."""
 
 from __future__ import annotations
 
@@ -13,18 +14,18 @@ from flask import request
 from flask.blueprints import BlueprintSetupState
 from flask_smorest import Blueprint
 
-from ..observability.request_id import current_request_id
-from ..pipeline import ClientInfo
-from ..pipeline import Context
-from ..pipeline import Outcome
-from ..pipeline import Payload
-from ..pipeline import Pipeline
-from ..pipeline import PipelineError
-from ..pipeline import StepTimings
-from ..pipeline.builtin import BUILTIN_STEPS
-from ..pipeline.paths import normal_key
-from ..settings import Settings
-from ..settings import SettingsError
+from ...observability.request_id import current_request_id
+from ...pipeline import ClientInfo
+from ...pipeline import Context
+from ...pipeline import Outcome
+from ...pipeline import Payload
+from ...pipeline import Pipeline
+from ...pipeline import PipelineError
+from ...pipeline import StepTimings
+from ...pipeline.builtin import BUILTIN_STEPS
+from ...pipeline.paths import normal_key
+from ...settings import Settings
+from ...settings import SettingsError
 
 __all__ = ["check_pipeline_settings", "install_pipeline", "request_context", "run_pipeline"]
 

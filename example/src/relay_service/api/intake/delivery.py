@@ -1,5 +1,6 @@
-# Managed by the relaykit template; "copier update" replaces this file.
-"""Handoff in the API: the app's client, the keys and headers of a delivery, its docs."""
+# Managed by relaykit: "copier update" merges the template's changes into this file.
+"""The intake's handoff: the app's client, the key and headers of a delivery, and the
+answers of a view that hands off."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from flask import request
 from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
-from ..handoff import IDEMPOTENCY_KEY_HEADER
-from ..handoff import HandoffClient
-from ..observability.request_id import REQUEST_ID_HEADER
-from ..observability.request_id import current_request_id
-from ..observability.request_id import is_valid_request_id
-from ..settings import Settings
-from .problems import PROBLEM_RESPONSES
+from ...handoff import IDEMPOTENCY_KEY_HEADER
+from ...handoff import HandoffClient
+from ...observability.request_id import REQUEST_ID_HEADER
+from ...observability.request_id import current_request_id
+from ...observability.request_id import is_valid_request_id
+from ...settings import Settings
+from ..schemas import PROBLEM_RESPONSES
 
 __all__ = [
     "HANDOFF_STATUSES",

@@ -1,0 +1,29 @@
+# Managed by relaykit: "copier update" merges the template's changes into this file.
+"""The intake flow: idempotency key -> pipeline -> handoff -> receipt.
+
+Views declare the contract and call :func:`accept_one` or :func:`accept_batch`;
+everything after validation happens here, in files relaykit manages, so that a
+fix to the flow reaches a service through ``copier update``.
+"""
+
+from __future__ import annotations
+
+from .delivery import documents_handoff
+from .delivery import install_handoff
+from .flow import accept_batch
+from .flow import accept_one
+from .items import EachItem
+from .items import Item
+from .transform import check_pipeline_settings
+from .transform import install_pipeline
+
+__all__ = [
+    "EachItem",
+    "Item",
+    "accept_batch",
+    "accept_one",
+    "check_pipeline_settings",
+    "documents_handoff",
+    "install_handoff",
+    "install_pipeline",
+]
