@@ -12,8 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ..conftest import REPO_ROOT
 from ..conftest import missing
+
+pytestmark = pytest.mark.bench
 
 #: Set to 1 to make a missing wrk a failure instead of a skip.
 SWITCH = "RELAYKIT_BENCH_TESTS"

@@ -24,6 +24,8 @@ from .chromium import screenshot
 from .compose import Stack
 from .compose import stack_up
 
+pytestmark = pytest.mark.containers
+
 #: A render whose port (9090) and URL prefix (/api/v2) differ from the defaults.
 NAME = "port-and-prefix"
 PREFIX = "/api/v2"

@@ -10,6 +10,8 @@ import requests
 from ..conftest import REPO_ROOT
 from .compose import stack_up
 
+pytestmark = pytest.mark.containers
+
 EXAMPLE = REPO_ROOT / "example"
 
 

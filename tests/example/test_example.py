@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from relaykit.refresh import EXAMPLE
 from relaykit.refresh import render_example
 
 from ..conftest import REPO_ROOT
+
+pytestmark = pytest.mark.renders
 
 #: Files git ignores in a render, which a local run of example/'s tests may create.
 IGNORED = {".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}

@@ -16,6 +16,8 @@ from ..conftest import commit_render
 from .test_spec_import import assert_passes_its_own_checks
 from .test_spec_import import changed_files
 
+pytestmark = pytest.mark.renders
+
 
 def test_endpoints_are_scaffolded_wired_in_and_pass_the_services_checks(tmp_path: Path) -> None:
     service = render(tmp_path / "service", {"api_version_prefix": "/api/v2"})

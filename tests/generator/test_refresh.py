@@ -12,6 +12,8 @@ from relaykit.refresh import contract_template
 from relaykit.refresh import write_contract
 from relaykit.render import render
 
+pytestmark = pytest.mark.renders
+
 
 def test_contract_template_puts_jinja_where_the_sentinels_were() -> None:
     contract = (

@@ -22,6 +22,8 @@ from .contract import differences
 from .test_spec_schemas import SPECS
 from .test_spec_schemas import shared_specs
 
+pytestmark = pytest.mark.renders
+
 #: Documents we wrote, one per OpenAPI version, covering every supported construct.
 OWN_SPECS = [SPECS / "operations-3.0.yaml", SPECS / "operations-3.1.yaml"]
 

@@ -184,12 +184,18 @@ def test_a_document_that_is_no_openapi_3_is_refused(
     assert refused.value.problems == [problem]
 
 
-def shared_specs() -> list[Path]:
+def shared_specs() -> list[Any]:
+    """The public example documents, as parameters of the ``spec_corpus`` tier."""
     if not SHARED_SPECS:
         return []
-    return sorted(Path(SHARED_SPECS).glob("*.yaml")) + sorted(Path(SHARED_SPECS).glob("*.json"))
+    folder = Path(SHARED_SPECS)
+    return [
+        pytest.param(path, id=path.name, marks=pytest.mark.spec_corpus)
+        for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.json"))
+    ]
 
 
+@pytest.mark.spec_corpus
 @pytest.mark.skipif(not SHARED_SPECS, reason="RELAYKIT_SHARED_SPECS is not set (.ci/run sets it)")
 def test_the_shared_example_specs_are_there() -> None:
     assert shared_specs(), f"no OpenAPI documents in RELAYKIT_SHARED_SPECS={SHARED_SPECS}"

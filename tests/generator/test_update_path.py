@@ -21,6 +21,8 @@ from ..conftest import GIT_IDENTITY
 from ..conftest import REPO_ROOT
 from ..conftest import commit_render
 
+pytestmark = pytest.mark.renders
+
 #: The template as it stood before the container setup (issues 2-4 done).
 EARLIER = "58be111037ec30c506dc56f56145b64f5f0997d2"
 

@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from ..conftest import REPO_ROOT
 from ..conftest import commit_render
+
+pytestmark = pytest.mark.renders
 
 
 def readme_commands() -> list[str]:

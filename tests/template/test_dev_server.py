@@ -16,6 +16,8 @@ from relaykit.install import installed
 
 from .processes import running
 
+pytestmark = pytest.mark.renders
+
 EVENT = {
     "id": "evt-dev",
     "type": "order.created",

@@ -12,10 +12,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 from relaykit.install import installed
 
 from .processes import running
+
+pytestmark = pytest.mark.renders
 
 EVENTS = 2000
 CLIENTS = 8

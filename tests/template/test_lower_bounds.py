@@ -8,7 +8,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .test_template_files import template_requirements
+
+pytestmark = pytest.mark.renders
 
 
 def lowest_versions() -> list[str]:

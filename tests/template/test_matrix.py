@@ -13,6 +13,8 @@ from relaykit.install import installed
 from ..conftest import FULL_MATRIX
 from ..conftest import LINT_MATRIX
 
+pytestmark = pytest.mark.renders
+
 
 def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
