@@ -1,10 +1,12 @@
 # Managed by relaykit: "copier update" merges the template's changes into this file.
-"""Fixtures shared by every tier: settings, app, and a client held to the contract."""
+"""Fixtures shared by every tier: settings, app, and a client held to the contract; and a
+guard that fails a test which leaves threads or child processes running."""
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,9 @@ from relay_service.api.schemas import PROBLEM_CONTENT_TYPE
 from relay_service.settings import Settings
 from relay_service.worker import WorkerProcess
 from relay_service.worker import start_worker_process
+
+#: tests/test_conftest.py runs the leak guard below in a pytest session of its own.
+pytest_plugins = ["pytester"]
 
 #: The committed contract every response is checked against.
 CONTRACT_PATH = Path(__file__).parents[1] / "openapi.json"
@@ -102,6 +107,58 @@ class ContractClient(FlaskClient):
         response = super().open(*args, **kwargs)
         self.contract.check(response)
         return response
+
+
+def child_processes() -> dict[int, str]:
+    """This process's child processes, by pid, each with its command line.
+
+    They are read from Linux's ``/proc``; where there is none, no process is found.
+    """
+    children: dict[int, str] = {}
+    for listing in Path("/proc/self/task").glob("*/children"):
+        try:
+            pids = listing.read_text(encoding="ascii").split()
+        except FileNotFoundError:  # the thread has ended meanwhile
+            continue
+        for pid in map(int, pids):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+                stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+            except FileNotFoundError:  # the process has been waited for meanwhile
+                continue
+            # "pid (name) state ...": the name, for a process that has exited or has
+            # not yet set out its command line (just after exec).
+            name, _, rest = stat.partition("(")[2].rpartition(")")
+            shown = command.replace(b"\0", b" ").decode(errors="replace").strip() or name
+            if rest.split()[0] == "Z":
+                shown += ", exited and not waited for"
+            children[pid] = f"process {pid} ({shown})"
+    return children
+
+
+def running() -> dict[threading.Thread | int, str]:
+    """The threads of this process and its child processes, each with a name to report."""
+    found: dict[threading.Thread | int, str] = {
+        thread: f"thread {thread.name!r}" for thread in threading.enumerate()
+    }
+    found.update(child_processes().items())
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running() -> Iterator[None]:
+    """Fail the test if it leaves a thread or a child process running.
+
+    As a function-scoped autouse fixture it is set up after the session- and
+    module-scoped fixtures the test uses (so what they start, such as the reference
+    worker, is in the baseline) and torn down after the test's other function-scoped
+    fixtures (so what they stop is gone).
+    """
+    before = running()
+    yield
+    left = [name for key, name in running().items() if key not in before]
+    if left:
+        pytest.fail(f"left running after the test: {', '.join(left)}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)

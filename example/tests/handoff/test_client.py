@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
 
@@ -77,16 +77,21 @@ def test_a_stalled_delivery_is_retried_and_never_processed_twice(worker: WorkerP
 
 
 def test_a_worker_that_never_answers_in_time_is_a_timeout() -> None:
+    client_gave_up = threading.Event()
+
     def slow(request: Request) -> Response:
-        threading.Event().wait(1.0)  # the fault: an answer later than the read timeout
+        client_gave_up.wait()  # the fault: no answer until the client has given up
         return Response("{}", status=201, content_type="application/json")
 
     with fake_worker(slow) as url:
         settings = Settings(
             worker_url=url, worker_read_timeout=0.2, handoff_deadline=0.5, handoff_backoff=0.001
         )
-        with pytest.raises(WorkerTimeout):
-            HandoffClient(settings).deliver({"id": "evt-1"}, "key-1", HEADERS)
+        try:
+            with pytest.raises(WorkerTimeout):
+                HandoffClient(settings).deliver({"id": "evt-1"}, "key-1", HEADERS)
+        finally:
+            client_gave_up.set()
 
 
 def test_a_refused_item_is_not_retried_and_does_not_count_against_the_worker(
@@ -154,12 +159,47 @@ def test_a_batch_is_one_call_with_a_result_per_item(worker: WorkerProcess) -> No
     assert worker.call("GET", "/records") == {"keys": ["key-0"], "processed": 1}
 
 
+#: How long a fake worker's request thread may take to end once the test is done with it.
+ANSWER_DEADLINE = 10.0
+
+
+class FakeWorkerServer(ThreadedWSGIServer):
+    """werkzeug's threaded server, keeping the thread that answers each request.
+
+    werkzeug makes them daemon threads, which socketserver neither keeps nor joins, so one
+    could still be answering after its test had ended, and write its request's log line
+    into a later test's output. Each answer closes its connection (werkzeug sends
+    ``Connection: close``), so a request thread ends once it has answered.
+    """
+
+    def __init__(self, answer: Callable[[Request], Response]) -> None:
+        super().__init__("127.0.0.1", 0, Request.application(answer))
+        self.answering: list[threading.Thread] = []
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"fake worker answering {client_address}",
+        )
+        self.answering.append(thread)
+        thread.start()
+
+    def join_answering(self) -> None:
+        """Wait for every request thread to end; fail if one is still answering."""
+        for thread in self.answering:
+            thread.join(ANSWER_DEADLINE)
+            assert not thread.is_alive(), f"{thread.name} after {ANSWER_DEADLINE} s"
+
+
 @contextmanager
 def fake_worker(answer: Callable[[Request], Response]) -> Iterator[str]:
     """A worker that answers as it is told, on loopback, for answers the reference worker never gives."""
-    server = make_server("127.0.0.1", 0, Request.application(answer), threaded=True)
+    server = FakeWorkerServer(answer)
     # shutdown() waits for the loop to look up: every 10 ms, not the default half second.
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01})
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="fake worker"
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.port}"
@@ -167,6 +207,7 @@ def fake_worker(answer: Callable[[Request], Response]) -> Iterator[str]:
         server.shutdown()
         thread.join()
         server.server_close()
+        server.join_answering()
 
 
 def test_deliveries_carry_requests_headers_and_the_cookies_the_worker_set() -> None:
