@@ -75,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--defaults", action="store_true", help="take the default of every question not answered"
     )
     new.add_argument(
-        "--vcs-ref", help="template version (git tag or commit); default: this relaykit's release"
+        "--vcs-ref",
+        help="template version (git tag or commit); default: this relaykit's release (from a "
+        "checkout: its newest tag, else HEAD)",
     )
     new.add_argument(
         "--spec",
@@ -123,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_project_option(update)
     _add_data_option(update)
     update.add_argument(
-        "--vcs-ref", help="template version to update to; default: this relaykit's release"
+        "--vcs-ref",
+        help="template version to update to; default: this relaykit's release (from a "
+        "checkout: its newest tag, else HEAD)",
     )
     return parser
 

@@ -72,7 +72,7 @@ def scaffold(
     it in the answers file as its release: the published repository at tag
     ``v<version>``, which ``copier update`` can reach again. Asked for another
     version, it renders that one from the published repository. From a checkout,
-    it renders the checkout, as ``copier copy`` would.
+    it renders the checkout as ``copier copy`` would: its newest tag, or HEAD.
 
     :param vcs_ref: the template version, a git tag or commit; ``None`` means the
         installed release, or copier's choice (the newest tag, else HEAD) in a checkout.
@@ -82,8 +82,9 @@ def scaffold(
     options: dict[str, Any] = {"defaults": defaults, "quiet": quiet}
     if template_path() != BUNDLED:
         return render(destination, answers, vcs_ref=vcs_ref, **options)
-    if vcs_ref is not None:
-        return render(destination, answers, template=published_source(), vcs_ref=vcs_ref, **options)
+    source = published_source()  # before rendering: a failure leaves nothing half-recorded
+    if vcs_ref not in (None, release_tag()):
+        return render(destination, answers, template=source, vcs_ref=vcs_ref, **options)
     render(destination, answers, template=BUNDLED, vcs_ref=None, **options)
-    record_source(destination, published_source(), release_tag())
+    record_source(destination, source, release_tag())
     return destination

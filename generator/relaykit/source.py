@@ -67,10 +67,11 @@ def published_source() -> str:
 
     :raises RelaykitError: when the installed metadata has none.
     """
-    for entry in metadata("relaykit").get_all("Project-URL") or []:
+    entries: list[str] = metadata("relaykit").get_all("Project-URL") or []
+    for entry in entries:
         label, _, url = entry.partition(",")
         if label.strip() == SOURCE_LABEL and url.strip():
-            return str(url).strip()
+            return url.strip()
     raise RelaykitError(
         f"the installed relaykit names no {SOURCE_LABEL} URL: reinstall it from its wheel"
     )
@@ -84,10 +85,8 @@ def record_source(service: Path, src_path: str, commit: str) -> None:
     :param commit: the template's version there: a tag or a commit.
     """
     answers_file = service / ANSWERS_FILE
-    lines = answers_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = [line for line in lines if line.split(":", 1)[0] not in ("_commit", "_src_path")]
-    recorded = yaml.safe_dump(
-        {"_commit": commit, "_src_path": src_path}, sort_keys=True, allow_unicode=True, width=80
-    )
-    # The first line is copier's comment; its keys follow, sorted.
-    answers_file.write_text("".join([kept[0], recorded, *kept[1:]]), encoding="utf-8")
+    comment, _, answers_text = answers_file.read_text(encoding="utf-8").partition("\n")
+    answers = yaml.safe_load(answers_text) | {"_commit": commit, "_src_path": src_path}
+    # As copier's to_nice_yaml writes them, under its comment line.
+    dumped = yaml.safe_dump(answers, indent=4, allow_unicode=True, default_flow_style=False)
+    answers_file.write_text(f"{comment}\n{dumped}", encoding="utf-8")
