@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..api.problems import problem_body
 from ..api.problems import problem_response
+from ..observability.request_id import install_request_id
 from .faults import Dice
 from .faults import Faults
 from .store import ReceiptStore
@@ -48,6 +49,8 @@ def create_worker_app(faults: Faults | None = None, capacity: int = 100_000) -> 
     :param capacity: how many idempotency keys it remembers.
     """
     app = Flask(__name__)
+    # Its problems carry the request id the service forwarded, as the service's do.
+    install_request_id(app)
     faults = faults or Faults()
     state = WorkerState(ReceiptStore(capacity), faults, Dice(faults.seed))
     app.extensions["worker"] = state

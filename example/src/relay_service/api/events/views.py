@@ -1,6 +1,7 @@
 # Yours to edit: relaykit writes this file once and never changes it.
 """The events endpoints: their contract (route, schemas, documentation) and one call
-each into the intake flow, which relaykit manages (``api/intake/``)."""
+each into the intake flow, which relaykit manages (``api/intake/``), as are the
+receipts it answers with."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from typing import Any
 
 from .. import intake
 from ..blueprint import Blueprint
+from ..intake import AcceptedReceiptSchema
+from ..intake import BatchReceiptSchema
+from ..intake import FilteredReceiptSchema
 from ..intake import Item
 from ..intake import documents_handoff
 from ..intake import install_pipeline
-from .schemas import AcceptedReceiptSchema
-from .schemas import BatchReceiptSchema
 from .schemas import BatchSchema
 from .schemas import EventSchema
-from .schemas import FilteredReceiptSchema
 from .steps import build_pipeline
 
 __all__ = ["blp"]
@@ -30,9 +31,6 @@ EXAMPLE_EVENT = {
     "source": "shop",
     "data": {"order_id": 1042, "total": "19.90"},
 }
-
-#: The answer for an event a pipeline step filtered out.
-FILTERED = FilteredReceiptSchema()
 
 
 @blp.route("/events", methods=["POST"])
@@ -55,7 +53,7 @@ def accept_event(event: dict[str, Any]) -> Any:
     answer means it was not accepted, and sending it again with the same
     ``Idempotency-Key`` (or the same ``source`` and ``id``) is safe.
     """
-    return intake.accept_one("events", event, FILTERED)
+    return intake.accept_one("events", event)
 
 
 @blp.route("/events:batch", methods=["POST"])

@@ -14,11 +14,17 @@ from .flow import accept_batch
 from .flow import accept_one
 from .items import EachItem
 from .items import Item
+from .receipts import AcceptedReceiptSchema
+from .receipts import BatchReceiptSchema
+from .receipts import FilteredReceiptSchema
 from .transform import check_pipeline_settings
 from .transform import install_pipeline
 
 __all__ = [
+    "AcceptedReceiptSchema",
+    "BatchReceiptSchema",
     "EachItem",
+    "FilteredReceiptSchema",
     "Item",
     "accept_batch",
     "accept_one",

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import marshmallow as ma
 from flask import Response
 from flask import current_app
 from flask import jsonify
@@ -31,26 +30,30 @@ from .delivery import hand_off
 from .delivery import hand_off_batch
 from .delivery import idempotency_key
 from .items import Item
+from .receipts import FilteredReceiptSchema
 from .transform import request_context
 from .transform import run_pipeline
 
 __all__ = ["accept_batch", "accept_one"]
 
+#: The answer for an item a pipeline step filtered out, which flask-smorest does not
+#: serialize (it serializes only an operation's main response).
+FILTERED = FilteredReceiptSchema()
 
-def accept_one(pipeline: str, item: dict[str, Any], filtered: ma.Schema) -> Any:
+
+def accept_one(pipeline: str, item: dict[str, Any]) -> Any:
     """Take one validated item through the flow: key, pipeline, handoff, receipt.
 
     A step may refuse the item (a 422 problem that names the step) or filter it
-    out (200, dumped with ``filtered``). Otherwise the item is handed to the
+    out (200, a :class:`~.receipts.FilteredReceiptSchema`). Otherwise the item is handed to the
     worker: the receipt returned means the worker acknowledged it, and a
     ``HandoffError`` (502, 503 or 504) means it did not, so sending it again with
     the same ``Idempotency-Key`` (or the same ``source`` and ``id``) is safe.
 
     :param pipeline: the name the view's blueprint installed its pipeline under.
     :param item: the item as the view's schema loaded it.
-    :param filtered: the schema of the answer for an item filtered out.
-    :returns: the receipt of an accepted item, for the view's 202 schema; or the
-        200 response of a filtered one.
+    :returns: the receipt of an accepted item, for the view's 202
+        :class:`~.receipts.AcceptedReceiptSchema`; or the 200 response of a filtered one.
     """
     key = idempotency_key(item, from_request=True)  # before any step sees the item
     context = request_context()
@@ -62,9 +65,8 @@ def accept_one(pipeline: str, item: dict[str, Any], filtered: ma.Schema) -> Any:
         "steps": list(outcome.steps),
     }
     if outcome.dropped is not None:
-        # flask-smorest serializes only the main response: build the other one.
         body = {**receipt, "status": "filtered", "reason": outcome.dropped.reason}
-        response: Response = jsonify(filtered.dump(body))
+        response: Response = jsonify(FILTERED.dump(body))
         return response
     accepted = outcome.payload or {}
     worker_receipt = hand_off(accepted, key)
