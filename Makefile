@@ -29,10 +29,11 @@ example: $(BIN)/.installed  ## regenerate template/openapi.json.jinja and exampl
 docs: $(BIN)/.installed  ## build the documentation site strictly into site/
 	$(BIN)/mkdocs build --strict
 
-dist: $(BIN)/.installed  ## the wheel and sdist of the commit checked out (a release: docs/release.md)
-	@git diff --quiet HEAD || { echo "make dist: commit or stash your changes first: a release is built from a commit" >&2; exit 1; }
-	rm -rf dist
-	$(BIN)/python -m hatchling build -d dist
+dist: $(BIN)/.installed  ## the release's wheel and sdist, from its tag's files only (docs/release.md)
+	@tag=v$$($(BIN)/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])'); \
+	git rev-parse --verify --quiet "$$tag^{commit}" >/dev/null || { echo "make dist: no tag $$tag: tag the release first (docs/release.md)" >&2; exit 1; }; \
+	rm -rf dist build/release && mkdir -p build/release && git archive "$$tag" | tar -x -C build/release && \
+	(cd build/release && $(abspath $(BIN))/python -m hatchling build -d $(abspath dist))
 
 bench: $(BIN)/.installed  ## the generated service against its peers: docs/benchmarks/ (needs wrk)
 	$(BIN)/python bench/compare.py

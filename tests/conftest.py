@@ -10,6 +10,7 @@ from typing import Any
 from typing import NoReturn
 
 import pytest
+
 from relaykit.render import render
 
 #: The relaykit checkout the tests run from.

@@ -18,6 +18,7 @@ from . import RelaykitError
 from .ownership import Ownership
 from .ownership import mark
 from .service import open_service
+from .source import template_path
 
 __all__ = ["METHODS", "add_endpoint"]
 
@@ -27,8 +28,8 @@ _WITH_BODY = ("POST", "PUT", "PATCH")
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 
-#: Names in ``api/`` that belong to the template or to spec import.
-_RESERVED = ("imported", "handlers", "registry", "docs", "health", "events")
+#: Names in ``api/`` that spec import writes; the template's own are read from it.
+_IMPORT_NAMES = ("imported", "handlers")
 _PATH = re.compile(r"(/([A-Za-z0-9._~-]+|\{[a-z_][a-z0-9_]*\}))+")
 
 _INIT = '''\
@@ -130,8 +131,14 @@ def test_a_request_without_its_required_fields_is_refused(client: FlaskClient) -
 """
 
 
+def _reserved() -> set[str]:
+    """The names in ``api/`` that are the service's own, today or after an update."""
+    api = template_path() / "template" / "src" / "{{package_name}}" / "api"
+    return {entry.name.split(".")[0] for entry in api.iterdir()} | set(_IMPORT_NAMES)
+
+
 def _check(name: str, method: str, path: str) -> None:
-    if name in _RESERVED:
+    if name in _reserved():
         raise RelaykitError(f"the endpoint name {name!r} is the service's own: choose another")
     if not _NAME.fullmatch(name) or keyword.iskeyword(name):
         raise RelaykitError(

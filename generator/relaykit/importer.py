@@ -17,6 +17,7 @@ from pathlib import Path
 from . import RelaykitError
 from .ownership import Ownership
 from .ownership import mark
+from .ownership import ownership_of
 from .service import open_service
 from .spec import SpecError
 from .spec import load_spec
@@ -103,7 +104,7 @@ def import_spec(
     for handler in sorted(handlers.glob("*.py")):
         if (
             handler.name not in wanted
-            and handler.read_text(encoding="utf-8").startswith(mark(Ownership.YOURS))
+            and _ownership(handler) is Ownership.YOURS
             and handler.name != "__init__.py"
         ):
             report.orphaned.append(str(handler.relative_to(service.root)))
@@ -159,3 +160,8 @@ def _not_taken(handler: Path, parts: list[str]) -> list[str]:
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def _ownership(path: Path) -> Ownership | None:
+    """The kind of file ``path``'s first line marks."""
+    return ownership_of(path.read_text(encoding="utf-8").partition("\n")[0])

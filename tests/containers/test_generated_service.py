@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from relaykit.install import read_answers
 
 from ..template.processes import running

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from relaykit.install import read_answers
 
 from ..conftest import REPO_ROOT

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from relaykit.refresh import EXAMPLE
 from relaykit.refresh import render_example
 

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from relaykit.cli import main
 from relaykit.install import installed
 from relaykit.render import render

@@ -28,7 +28,7 @@ def test_every_command_has_help(command: list[str]) -> None:
     assert shown.stdout.startswith(f"usage: relaykit {' '.join(command)}".rstrip())
 
 
-def test_python_m_generator_is_the_same_command_line() -> None:
+def test_python_m_relaykit_is_the_same_command_line() -> None:
     shown = subprocess.run(
         [sys.executable, "-m", "relaykit", "--help"], capture_output=True, text=True, timeout=60
     )

@@ -1,10 +1,11 @@
-"""generator.refresh: the template's contract is derived from the code, and is current."""
+"""relaykit.refresh: the template's contract is derived from the code, and is current."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
 from relaykit import RelaykitError
 from relaykit.refresh import CONTRACT_TEMPLATE
 from relaykit.refresh import SENTINELS

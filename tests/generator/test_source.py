@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 
 import yaml
+
 from relaykit.source import CHECKOUT
 from relaykit.source import published_source
 from relaykit.source import record_source

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from relaykit.cli import main
 from relaykit.install import installed
 from relaykit.render import render

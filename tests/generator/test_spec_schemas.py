@@ -15,6 +15,7 @@ import marshmallow as ma
 import pytest
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+
 from relaykit.spec import SpecError
 from relaykit.spec import load_spec
 from relaykit.spec.schemas import SchemaModule

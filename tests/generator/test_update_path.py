@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from relaykit.ownership import written_once
 from relaykit.render import render
 
 from ..conftest import GIT_IDENTITY
@@ -79,8 +81,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 def user_owned(template: Path, service: Path) -> set[str]:
     """The files copier writes once (``_skip_if_exists``), as the service names them."""
     package = yaml.safe_load((service / ".copier-answers.yml").read_text())["package_name"]
-    settings = yaml.safe_load((template / "copier.yml").read_text(encoding="utf-8"))
-    return {path.replace("{{ package_name }}", package) for path in settings["_skip_if_exists"]}
+    return {path.replace("{{ package_name }}", package) for path in written_once(template)}
 
 
 def test_an_update_from_an_earlier_version_equals_a_fresh_render_but_for_user_files(

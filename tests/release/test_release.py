@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from relaykit.install import installed
 
 from ..conftest import GIT_IDENTITY

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+
 from relaykit.install import installed
 
 from .processes import running

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from relaykit.install import installed
 
 from ..conftest import FULL_MATRIX

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from relaykit.cli import main
 from relaykit.install import installed
 from relaykit.install import read_answers

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from relaykit.render import render
 
 BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [

@@ -3,7 +3,7 @@
 :func:`imported_layer` returns the generated package ``api/imported/`` (schemas, one
 blueprint module per tag, the package's registry of blueprints and components), the
 handler stubs (written only where none exists yet), and the generated tests
-(:mod:`generator.spec.generated_tests`). The source is plain; the caller formats it
+(:mod:`relaykit.spec.generated_tests`). The source is plain; the caller formats it
 with ruff.
 """
 

@@ -3,9 +3,7 @@
 
 Nothing is added yet: ``relaykit import-spec`` imports an OpenAPI document's
 operations, ``relaykit add-endpoint`` scaffolds one endpoint; each rewrites this
-registry.
-
-``register_api`` mounts them after the template's own resources.
+registry, which ``register_api`` mounts after the template's own resources.
 """
 
 from __future__ import annotations
