@@ -47,9 +47,9 @@ def assert_passes_its_own_checks(service: Path) -> None:
 
 
 def changed_files(service: Path) -> tuple[set[str], set[str]]:
-    """(modified tracked files, new files) of a committed render."""
+    """(modified or deleted tracked files, new files) of a committed render."""
     status = run(["git", "status", "--porcelain", "--untracked-files=all"], service).stdout
-    modified = {line[3:] for line in status.splitlines() if line.startswith(" M")}
+    modified = {line[3:] for line in status.splitlines() if line.startswith((" M", " D"))}
     new = {line[3:] for line in status.splitlines() if line.startswith("??")}
     return modified, new
 

@@ -36,8 +36,10 @@ pytestmark = pytest.mark.renders
 #: The managed template file the next release changes, relative to the repository.
 CHANGED_MANAGED_FILE = "template/src/{{package_name}}/api/intake/flow.py"
 
-#: The user-owned file the user edits (listed in ``_skip_if_exists``), and the edit.
+#: The user-owned file the user edits (listed in ``_skip_if_exists``), and the edit; the
+#: next release changes it too, and the service keeps the user's.
 USER_FILE = "src/{{ package_name }}/api/events/steps.py"
+USER_FILE_TEMPLATE = "template/src/{{package_name}}/api/events/steps.py"
 USER_EDIT = "\n\n# Ours: redaction stays first, whatever else the pipeline grows.\n"
 
 #: Where a wheel carries ``copier.yml`` and ``template/``.
@@ -114,8 +116,9 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
     git(clone, "commit", "--quiet", "-m", "release")
     git(clone, "tag", f"v{old}")
     replace_line(pyproject, 'version = ".*"', f'version = "{new}"')
-    with (clone / CHANGED_MANAGED_FILE).open("a", encoding="utf-8") as managed:
-        managed.write(managed_change(new))
+    for changed in (CHANGED_MANAGED_FILE, USER_FILE_TEMPLATE):
+        with (clone / changed).open("a", encoding="utf-8") as template_file:
+            template_file.write(managed_change(new))
     readme = clone / "template/README.md.jinja"
     readme.write_text(readme_change(readme.read_text(encoding="utf-8"), new), encoding="utf-8")
     git(clone, "commit", "--quiet", "-am", "next release")

@@ -70,7 +70,7 @@ def test_the_commands_rewrite_only_generated_files_and_mark_what_they_write(
     assert modified, "the commands changed nothing"
     assert {name: found[name] for name in modified} == dict.fromkeys(modified, Ownership.GENERATED)
     assert {found[name] for name in new} == {Ownership.GENERATED, Ownership.YOURS}
-    # A second import rewrites what is generated and leaves what is yours as it is.
+    # A second import leaves what is yours as it is, edits included.
     yours = {name: (service / name).read_bytes() for name in new if found[name] is Ownership.YOURS}
     for name in yours:
         (service / name).write_bytes(yours[name] + b"# edited\n")
