@@ -4,6 +4,7 @@ how a tier that lacks what it needs is skipped, or failed when CI requires it.""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,38 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 #: Who commits in the tests' throwaway git repositories.
 GIT_IDENTITY = ["-c", "user.name=relaykit tests", "-c", "user.email=tests@example.invalid"]
+
+
+def git(folder: Path, *arguments: str) -> str:
+    """Run git in ``folder`` as the tests' identity; its output, or a failed assertion."""
+    done = subprocess.run(
+        ["git", "-C", str(folder), *GIT_IDENTITY, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, f"git {' '.join(arguments)}: {done.stderr}"
+    return done.stdout
+
+
+def copy_working_tree(destination: Path) -> None:
+    """Copy this checkout's files as they are now into ``destination``: uncommitted
+    changes included, files deleted but not yet committed left out."""
+    for name in git(
+        REPO_ROOT, "ls-files", "--cached", "--others", "--exclude-standard"
+    ).splitlines():
+        if (REPO_ROOT / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / name, destination / name)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of ``folder`` outside ``.git``, by relative path, with its bytes."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(folder).parts
+    }
 
 
 def commit_render(service: Path, message: str) -> None:

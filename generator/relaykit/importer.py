@@ -112,8 +112,7 @@ def import_spec(
     stale = [
         path
         for path in (package / "api" / "imported").glob("*.py")
-        if path not in files
-        and path.read_text(encoding="utf-8").startswith(mark(Ownership.GENERATED))
+        if path not in files and _ownership(path) is Ownership.GENERATED
     ]
     registry = package / "api" / "registry.py"
     contract = service.root / "openapi.json"

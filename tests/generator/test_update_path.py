@@ -8,7 +8,6 @@ of this repository, and ``v2``, the working tree as it is now.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,22 +18,16 @@ import yaml
 from relaykit.ownership import written_once
 from relaykit.render import render
 
-from ..conftest import GIT_IDENTITY
 from ..conftest import REPO_ROOT
 from ..conftest import commit_render
+from ..conftest import copy_working_tree
+from ..conftest import git
+from ..conftest import tree
 
 pytestmark = pytest.mark.renders
 
 #: The template as it stood before the container setup (issues 2-4 done).
 EARLIER = "58be111037ec30c506dc56f56145b64f5f0997d2"
-
-
-def git(folder: Path, *arguments: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(folder), *GIT_IDENTITY, *arguments], capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -45,13 +38,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(folder, "checkout", "--quiet", EARLIER)
     git(folder, "tag", "v1")
     git(folder, "rm", "-r", "--quiet", ".")
-    for name in git(REPO_ROOT, "ls-files", "--cached", "--others", "--exclude-standard").split(
-        "\n"
-    ):
-        source = REPO_ROOT / name
-        if name and source.is_file():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, folder / name)
+    copy_working_tree(folder)
     git(folder, "add", "--all")
     git(folder, "commit", "--quiet", "--allow-empty", "-m", "the template now")
     git(folder, "tag", "v2")
@@ -68,14 +55,6 @@ def relaykit(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "relaykit", *arguments], capture_output=True, text=True, timeout=600
     )
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(folder).parts
-    }
 
 
 def user_owned(template: Path, service: Path) -> set[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -27,9 +26,11 @@ import yaml
 
 from relaykit.install import installed
 
-from ..conftest import GIT_IDENTITY
 from ..conftest import REPO_ROOT
 from ..conftest import commit_render
+from ..conftest import copy_working_tree
+from ..conftest import git
+from ..conftest import tree
 
 pytestmark = pytest.mark.renders
 
@@ -79,10 +80,6 @@ def run(
     return done
 
 
-def git(folder: Path, *arguments: str) -> str:
-    return run(["git", "-C", str(folder), *GIT_IDENTITY, *arguments], folder).stdout
-
-
 def git_bytes(folder: Path, *arguments: str) -> bytes:
     done = subprocess.run(["git", "-C", str(folder), *arguments], capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr.decode(errors="replace")
@@ -102,11 +99,7 @@ class Release:
 def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
     clone = tmp_path_factory.mktemp("published") / "relaykit"
     git(REPO_ROOT, "clone", "--quiet", "--no-checkout", str(REPO_ROOT), str(clone))
-    files = git(REPO_ROOT, "ls-files", "--cached", "--others", "--exclude-standard")
-    for name in files.splitlines():
-        if (REPO_ROOT / name).is_file():  # not one deleted but not yet committed
-            (clone / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / name, clone / name)
+    copy_working_tree(clone)
     pyproject = clone / "pyproject.toml"
     old = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
     major, minor, _ = old.split(".", 2)
@@ -228,14 +221,6 @@ def service(dists: dict[str, Path], venv: Venv, tmp_path_factory: pytest.TempPat
     folder = tmp_path_factory.mktemp("user")
     venv.run("relaykit", "new", "svc", "--defaults", cwd=folder)
     return folder / "svc"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(folder).parts
-    }
 
 
 def assert_suite_passes(service: Path) -> None:
