@@ -1,14 +1,28 @@
 """OpenAPI schemas (3.0 and 3.1) as marshmallow schema classes, written as Python source.
 
-Each component schema becomes a class ``<Name>Schema``. What marshmallow can check
-becomes a field or a validator: types, ``format`` for dates, times, e-mails, UUIDs and
-URLs, ``enum``, bounds, lengths, ``pattern``, ``required``, null (3.0's ``nullable``,
-3.1's ``"null"`` type), arrays, nested objects, ``additionalProperties`` and ``allOf``
-of objects (flattened into one class). Keywords that only document (``description``,
-``example``, other formats, ...) are kept in the field's metadata, from which apispec
-writes them back into the contract. ``oneOf``/``anyOf`` fields take any JSON value and
-are documented as written: each is reported, since nothing checks them. Anything else
-is refused, with its location.
+Every valid schema is taken; what it says is checked exactly, in one of two ways:
+
+- What marshmallow maps honestly becomes its fields and validators: types, ``format``
+  for dates (RFC 3339), times, e-mails and UUIDs, ``int32``/``int64`` bounds, ``enum``
+  and ``const``, bounds, lengths, ``pattern``, ``required``, null (3.0's ``nullable``,
+  3.1's ``"null"`` type), arrays, nested objects, ``additionalProperties`` (``false``,
+  ``true``, or a schema for the values of a map), ``unevaluatedProperties: false``, and
+  ``allOf`` of objects anywhere (flattened into one class; a ``$ref`` to a class
+  becomes its base, the fields of further parts are copied in). Keywords that only
+  document (``description``, ``example``, ...) are kept in the field's metadata, from
+  which apispec writes them back into the contract. A component schema named like
+  this is a class, ``<Name>Schema``; an inline object is a class named after where it is.
+- Anything else (``oneOf``, ``anyOf``, ``not``, several types, ``if``/``then``/``else``,
+  ``patternProperties``, ``prefixItems``, ``uniqueItems``, ``multipleOf``, an object
+  with properties and a schema for the others, an ``allOf`` whose parts do not merge,
+  keywords apispec cannot write...) is one ``JSONSchemaValue`` field (the service's
+  ``api/fields.py``): the schema as the document writes it, checked by a JSON Schema
+  validator against the document's components (the module's ``COMPONENTS``) and
+  documented as written. The whole value is then checked and kept as sent; where an
+  object has properties beside such a keyword, the object is that one field, rather
+  than a class with a second, partial check: one check, exactly the document's.
+
+What remains refused is a ``$ref`` that is not to a component schema of the document.
 """
 
 from __future__ import annotations
@@ -31,32 +45,51 @@ __all__ = [
     "convert_schemas",
     "docstring",
     "python_name",
+    "schema_refs",
 ]
 
 #: Keywords written into metadata as they are: apispec copies them into the contract.
 _DOCUMENTING = ("title", "description", "example", "examples", "deprecated", "externalDocs", "xml")
 
-#: Keywords marshmallow does not check; kept in metadata and reported.
-_NOT_ENFORCED = ("uniqueItems", "multipleOf", "minProperties", "maxProperties")
-
-#: Formats with a marshmallow field that checks them.
+#: Formats with a marshmallow field that checks them (``Timestamp`` is the service's).
 _FORMAT_FIELDS = {
-    "date-time": "DateTime",
-    "date": "Date",
-    "time": "Time",
-    "email": "Email",
-    "uuid": "UUID",
+    "date-time": "Timestamp",
+    "date": "ma.fields.Date",
+    "time": "ma.fields.Time",
+    "email": "ma.fields.Email",
+    "uuid": "ma.fields.UUID",
 }
 
+#: Integer formats whose bounds are checked (``IntegerFormat``).
+_INTEGER_FORMATS = ("int32", "int64")
+
+#: Keywords the marshmallow fields say, exactly and in the contract; any other one
+#: (``x-`` extensions aside) makes the schema a ``JSONSchemaValue``.
 _HANDLED = {
-    "type", "format", "enum", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-    "minLength", "maxLength", "pattern", "items", "minItems", "maxItems", "properties",
-    "required", "additionalProperties", "nullable", "readOnly", "writeOnly", "default",
-    "allOf", "oneOf", "anyOf", "$ref", *_DOCUMENTING, *_NOT_ENFORCED,
+    "type", "format", "enum", "const", "minimum", "maximum", "exclusiveMinimum",
+    "exclusiveMaximum", "minLength", "maxLength", "pattern", "items", "minItems", "maxItems",
+    "properties", "required", "additionalProperties", "unevaluatedProperties", "nullable",
+    "readOnly", "writeOnly", "default", "allOf", "$ref", *_DOCUMENTING,
 }  # fmt: skip
 
-#: Keywords that combine schemas.
-_COMBINING = {"allOf", "oneOf", "anyOf"}
+#: Keywords beside a ``$ref`` that a field carries (others make it a ``JSONSchemaValue``).
+_REF_SIBLINGS = {"nullable", "readOnly", "writeOnly", "default", *_DOCUMENTING}
+
+#: Keywords of an ``allOf`` part that merge into one object; a part's documentation
+#: (and a discriminator, a hint for the ``oneOf`` of another schema) is not carried.
+_MERGING = {
+    "type", "properties", "required", "additionalProperties", "unevaluatedProperties",
+    "allOf", "$ref", "discriminator", *_DOCUMENTING,
+}  # fmt: skip
+
+#: Names a property cannot have as an attribute of a marshmallow schema class.
+_SCHEMA_ATTRIBUTES = {
+    "Meta", "OPTIONS_CLASS", "TYPE_MAPPING", "dict_class", "context", "declared_fields",
+    "dump", "dump_fields", "dump_only", "dumps", "error_messages", "exclude", "fields",
+    "from_dict", "get_attribute", "handle_error", "load", "load_fields", "load_only",
+    "loads", "many", "on_bind_field", "only", "opts", "ordered", "partial", "set_class",
+    "unknown", "validate",
+}  # fmt: skip
 
 _COMPONENT_REF = re.compile(r"#/components/schemas/([^/]+)")
 
@@ -65,6 +98,23 @@ def component_ref(ref: str) -> str | None:
     """The component a ``#/components/schemas/<name>`` ref names (decoded), else None."""
     match = _COMPONENT_REF.fullmatch(ref)
     return match.group(1).replace("~1", "/").replace("~0", "~") if match else None
+
+
+def schema_refs(node: Any) -> set[str]:
+    """The component schemas a schema refers to, directly."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            name = component_ref(ref) if isinstance(ref, str) else None
+            if name is not None:
+                found.add(name)
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    return found
 
 
 def class_name(component: str) -> str:
@@ -89,6 +139,8 @@ def python_name(name: str, prefix: str) -> str:
 def attribute(name: str) -> tuple[str, str | None]:
     """A Python attribute for a property, and its ``data_key`` when the two differ."""
     python = python_name(name, "field")
+    if python in _SCHEMA_ATTRIBUTES:
+        python += "_"
     return python, (None if python == name else name)
 
 
@@ -103,7 +155,7 @@ class SchemaClass:
     title: str = ""
     #: What happens to properties the schema does not name, after ``additionalProperties``:
     #: absent, they are dropped (``ma.EXCLUDE``); ``false`` refuses them (``ma.RAISE``);
-    #: ``true`` or a schema keeps them (``ma.INCLUDE``).
+    #: ``true`` keeps them (``ma.INCLUDE``).
     unknown: str = "ma.EXCLUDE"
     #: Written in place in the contract (``Meta.inline``), not as a named component.
     inline: bool = False
@@ -122,10 +174,30 @@ class SchemaModule:
     notes: list[str] = field(default_factory=list)
     #: (location, why), for each construct that cannot be imported.
     problems: list[str] = field(default_factory=list)
+    #: The component schemas, as written, that ``JSONSchemaValue`` fields refer to
+    #: (``COMPONENTS`` in the source).
+    written: dict[str, Any] = field(default_factory=dict)
+    #: Names the classes use from the service's ``api/fields.py``.
+    fields_used: set[str] = field(default_factory=set)
+
+    @property
+    def imports(self) -> list[str]:
+        """The import lines the source needs besides ``import marshmallow as ma``.
+
+        Written in the module ``api/imported/schemas.py``, after that import and one
+        blank line.
+        """
+        return [f"from ..fields import {name}" for name in sorted(self.fields_used)]
 
     def source(self) -> str:
-        """The classes as Python source, ruff-formatted apart from line length."""
+        """``COMPONENTS`` (when used) and the classes as Python source, ruff-formatted
+        apart from line length."""
         blocks = []
+        if self.fields_used & {"JSONSchemaValue"}:
+            blocks.append(
+                "#: The component schemas, as written, that fields checked as written refer to.\n"
+                f"COMPONENTS: dict[str, object] = {self.written!r}"
+            )
         for schema in self.classes:
             lines = [f"class {schema.name}({schema.base}):"]
             lines.append(docstring(schema.description or f"{schema.name[:-6]}.", "    "))
@@ -140,8 +212,8 @@ class SchemaModule:
             # apispec writes a Meta description only in place of additionalProperties.
             if schema.description and schema.unknown == "ma.EXCLUDE":
                 lines.append(f"        description = {schema.description!r}")
-            for attribute, source in schema.fields:
-                lines += ["", f"    {attribute} = {source}"]
+            for attribute_, source in schema.fields:
+                lines += ["", f"    {attribute_} = {source}"]
             blocks.append("\n".join(lines))
         return "\n\n\n".join(blocks) + "\n"
 
@@ -154,6 +226,25 @@ def docstring(text: str, indent: str = "") -> str:
     return f'{indent}"""{text}"""'
 
 
+def _kinds(schema: dict[str, Any]) -> tuple[list[str], bool]:
+    """The types a schema names (null aside), and whether it names null."""
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [] if kind is None else [kind]
+    return [k for k in kinds if k != "null"], "null" in kinds
+
+
+def _keys(schema: dict[str, Any]) -> set[str]:
+    """A schema's keywords, extensions (``x-``) aside."""
+    return {key for key in schema if not key.startswith("x-")}
+
+
+def _object_like(schema: dict[str, Any]) -> bool:
+    kinds, _ = _kinds(schema)
+    if kinds:
+        return kinds == ["object"]
+    return bool({"properties", "additionalProperties", "unevaluatedProperties"} & set(schema))
+
+
 class SchemaConverter:
     """Converts a document's schemas into the classes of one :class:`SchemaModule`.
 
@@ -163,6 +254,7 @@ class SchemaConverter:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.components: dict[str, Any] = document.get("components", {}).get("schemas", {}) or {}
+        self.openapi = "3.0" if str(document.get("openapi", "")).startswith("3.0") else "3.1"
         self.module = SchemaModule()
         #: (name prefix, length of the location that prefix stands for) of inline classes.
         self.scope: tuple[str, int] = ("", 2)
@@ -170,6 +262,7 @@ class SchemaConverter:
         self.strict_numbers = True
         #: Non-object components being expanded in place, to catch one that contains itself.
         self.expanding: set[str] = set()
+        self._merged: dict[str, dict[str, Any] | None] = {}
 
     def inline_name(self, where: list[str | int]) -> str:
         """A class name for an inline object at ``where``, unique in the module."""
@@ -193,13 +286,131 @@ class SchemaConverter:
                 self.component(name)
         return self.module
 
+    # ---- what becomes a class -------------------------------------------------------
+
     def is_object(self, name: str) -> bool:
-        """Whether a component schema becomes a class (else it stays JSON Schema)."""
-        schema = self.components[name]
-        kind = schema.get("type")
-        if kind is None:
-            return bool({"properties", "allOf", "additionalProperties"} & set(schema))
-        return bool(kind == "object")
+        """Whether a component schema becomes a class (else it stays JSON Schema, and
+        is checked where it is used)."""
+        return self.is_class(self.components[name])
+
+    def is_class(self, schema: dict[str, Any]) -> bool:
+        """Whether a schema is an object that a marshmallow class says exactly."""
+        flat = self.flattened(schema)
+        if flat is None or self.as_written(flat):
+            return False
+        extra = flat.get("additionalProperties")
+        if isinstance(extra, dict) and extra:  # a map: a Dict field, not a class
+            return False
+        return bool(flat.get("properties"))
+
+    def flattened(self, schema: dict[str, Any]) -> dict[str, Any] | None:
+        """An object schema with its ``allOf`` (and the ``$ref`` s in it) merged into one:
+        properties, ``required`` and whether other properties are refused. None when
+        it is not an object, or its parts do not merge into one exactly."""
+        if "$ref" in schema and "allOf" not in schema:
+            name = component_ref(str(schema["$ref"]))
+            if (
+                name is None
+                or name not in self.components
+                or _keys(schema) - _REF_SIBLINGS - {"$ref"}
+            ):
+                return None
+            if name not in self._merged:
+                self._merged[name] = None  # a component that contains itself does not merge
+                self._merged[name] = self.flattened(self.components[name])
+            return self._merged[name]
+        if "allOf" not in schema:
+            if not _object_like(schema):
+                return None
+            if schema.get("unevaluatedProperties") is False:
+                if schema.get("additionalProperties") not in (None, False):
+                    return None
+                schema = {**schema, "additionalProperties": False}
+                del schema["unevaluatedProperties"]
+            return schema
+        own = {key: value for key, value in schema.items() if key != "allOf"}
+        kinds, nullable = _kinds(own)
+        if (kinds and kinds != ["object"]) or nullable or own.get("nullable"):
+            return None
+        if _keys(own) - _MERGING - {"readOnly", "writeOnly", "default"}:
+            return None
+        properties: dict[str, Any] = {}
+        required: list[str] = []
+        closed: list[set[str]] = []
+        parts = [*schema["allOf"]]
+        own_part = {k: v for k, v in own.items() if k in ("properties", "required")}
+        if "additionalProperties" in own:
+            own_part["additionalProperties"] = own["additionalProperties"]
+        if own_part:
+            parts.append({"type": "object", **own_part})
+        for part in parts:
+            if not isinstance(part, dict) or _keys(part) - _MERGING:
+                return None
+            if "$ref" not in part and "allOf" not in part:
+                part = {"type": "object", **part}
+            flat = self.flattened(part)
+            if flat is None or _keys(flat) - _MERGING:
+                return None
+            for name, prop in (flat.get("properties") or {}).items():
+                if name in properties and properties[name] != prop:
+                    prop = {"allOf": [properties[name], prop]}
+                properties[name] = prop
+            required += [name for name in flat.get("required", []) if name not in required]
+            extra = flat.get("additionalProperties")
+            if extra is False:
+                closed.append(set(flat.get("properties") or {}))
+            elif extra not in (None, True, {}):
+                return None
+        if any(not set(properties) <= names for names in closed):
+            return None  # a part refuses what another part names: no value has both
+        unevaluated = own.get("unevaluatedProperties")
+        if unevaluated not in (None, False):
+            return None
+        documenting = {k: v for k, v in own.items() if k in _DOCUMENTING or k.startswith("x-")}
+        merged: dict[str, Any] = {**documenting, "type": "object", "properties": properties}
+        if required:
+            merged["required"] = required
+        if closed or unevaluated is False:
+            merged["additionalProperties"] = False
+        return merged
+
+    def as_written(self, schema: dict[str, Any]) -> bool:
+        """Whether a schema, at its own level, says more than marshmallow fields say
+        exactly (its parts are converted on their own)."""
+        keys = {key for key in schema if not key.startswith("x-")}
+        if keys - _HANDLED:
+            return True
+        if "$ref" in schema:
+            return bool(keys - _REF_SIBLINGS - {"$ref"})
+        kinds, nullable = _kinds(schema)
+        if len(kinds) > 1 or (nullable and not kinds):
+            return True
+        if "const" in schema and schema["const"] is None:
+            return True
+        if "enum" in schema and all(value is None for value in schema["enum"]):
+            return True
+        if "allOf" in schema:
+            return False  # decided by merging
+        kind = kinds[0] if kinds else ("object" if _object_like(schema) else None)
+        if kind is None:  # no type: only what applies to every value is honest
+            return bool(keys - {"nullable", "readOnly", "writeOnly", "default", *_DOCUMENTING})
+        if kind == "array" and not isinstance(schema.get("items", {}), dict):
+            return True
+        if kind == "object":
+            extra = schema.get("additionalProperties")
+            unevaluated = schema.get("unevaluatedProperties")
+            if unevaluated is not None and (unevaluated is not False or extra not in (None, False)):
+                return True
+            if isinstance(extra, dict) and extra and schema.get("properties"):
+                return True  # named properties and a schema for the others
+            properties = schema.get("properties") or {}
+            if set(schema.get("required") or []) - set(properties):
+                return True  # required properties a class would not name
+            closed = extra is False or unevaluated is False
+            return closed and not properties
+        return bool(keys & {"properties", "additionalProperties", "items"}) and kind != "array"
+
+    # ---- classes --------------------------------------------------------------------
 
     def component(self, name: str) -> str:
         """Convert a component schema (and the ones it builds on); its class name."""
@@ -216,64 +427,49 @@ class SchemaConverter:
     def object_class(
         self, name: str, schema: dict[str, Any], where: list[str | int]
     ) -> SchemaClass:
+        """The class of an object schema (one :meth:`is_class` takes)."""
         converted = SchemaClass(
             name, description=str(schema.get("description", "")), title=str(schema.get("title", ""))
         )
-        parts = schema.get("allOf")
-        if parts is not None:
-            own: dict[str, Any] = {"properties": {}, "required": []}
-            for index, part in enumerate(parts):
-                part_where = [*where, "allOf", index]
-                if "$ref" in part:
-                    target = self.ref_target(part["$ref"], part_where)
-                    if target is None:
-                        continue
-                    if converted.base != "ma.Schema":
-                        self.problem(part_where, "allOf with more than one $ref is not supported")
-                        continue
-                    converted.base = self.component(target)  # written before this class
-                elif part.get("type", "object") == "object" and not _COMBINING & set(part):
-                    own["properties"].update(part.get("properties", {}))
-                    own["required"] += part.get("required", [])
-                else:
-                    self.problem(
-                        part_where, "allOf parts other than objects and $refs are not supported"
-                    )
-            schema = {**{k: v for k, v in schema.items() if k != "allOf"}, **own}
-        kind = schema.get("type", "object")
-        if kind != "object":
-            self.problem(
-                where,
-                f"a component or nested schema of type {kind!r} is not supported; use it in a property",
-            )
-        required = set(schema.get("required", []))
-        attributes: dict[str, str] = {}
-        for property_name, property_schema in (schema.get("properties") or {}).items():
+        flat = self.flattened(schema)
+        if flat is None or not self.is_class(schema):
+            self.problem(where, "the schema is not an object a class can hold")
+            return converted
+        inherited: dict[str, Any] = {}
+        inherited_required: set[str] = set()
+        for part in schema.get("allOf") or []:
+            target = component_ref(str(part.get("$ref", ""))) if set(part) == {"$ref"} else None
+            if target is not None and target in self.components and self.is_object(target):
+                converted.base = self.component(target)  # written before this class
+                base = self.flattened(self.components[target]) or {}
+                inherited = dict(base.get("properties") or {})
+                inherited_required = set(base.get("required") or [])
+                break
+        required = set(flat.get("required", []))
+        attributes: set[str] = set()
+        for property_name, property_schema in (flat.get("properties") or {}).items():
             attribute_, data_key = attribute(property_name)
-            other = attributes.setdefault(attribute_, property_name)
-            if other != property_name:
-                self.problem(
-                    [*where, "properties", property_name],
-                    f"the property is {attribute_!r} in Python, as {other!r} is: rename one",
-                )
+            number = 2
+            while attribute_ in attributes:  # petId and pet_id: both kept, by data_key
+                attribute_, data_key = f"{attribute(property_name)[0]}_{number}", property_name
+                number += 1
+            attributes.add(attribute_)
+            if (
+                inherited.get(property_name) == property_schema
+                and (property_name in inherited_required) == (property_name in required)
+                and attribute_ == attribute(property_name)[0]
+            ):
                 continue
             source = self.field(property_schema, [*where, "properties", property_name],
                                 required=property_name in required, data_key=data_key)  # fmt: skip
             converted.fields.append((attribute_, source))
-        extra = schema.get("additionalProperties")
+        extra = flat.get("additionalProperties")
         if extra is False:
             converted.unknown = "ma.RAISE"
             if converted.description:
                 self.note([*where, "description"], "kept in the code, not in the contract")
         elif extra is not None:
             converted.unknown = "ma.INCLUDE"
-            if isinstance(extra, dict) and extra:
-                self.note(
-                    [*where, "additionalProperties"], "other properties are kept, not checked"
-                )
-        for name_ in _NOT_ENFORCED:
-            if name_ in schema:
-                self.note([*where, name_], f"{name_} is documented, not checked")
         return converted
 
     def ref_target(self, ref: str, where: list[str | int]) -> str | None:
@@ -283,22 +479,18 @@ class SchemaConverter:
             return None
         return name
 
+    # ---- fields ---------------------------------------------------------------------
+
     def field(
         self, schema: dict[str, Any], where: list[str | int], *, required: bool = False,
         data_key: str | None = None,
     ) -> str:  # fmt: skip
         """The source of one marshmallow field for ``schema``."""
-        for unknown in sorted(set(schema) - _HANDLED):
-            if not unknown.startswith("x-"):
-                self.problem([*where, unknown], f"the keyword {unknown!r} is not supported")
         options: list[str] = []
         metadata: dict[str, Any] = {}
         validators: list[str] = []
-        kind, nullable = self.kind(schema, where)
         if required:
             options.append("required=True")
-        if nullable:
-            options.append("allow_none=True")
         if data_key:
             options.append(f"data_key={data_key!r}")
         if schema.get("readOnly"):
@@ -309,18 +501,21 @@ class SchemaConverter:
             options.append(f"load_default={schema['default']!r}")
         elif "default" in schema:  # marshmallow has no default for a required field
             metadata["default"] = schema["default"]
-        for name in (*_DOCUMENTING, *_NOT_ENFORCED):
+        if self.as_written(schema):
+            return self.written_field(schema, options)
+        kind, nullable = self.kind(schema)
+        if nullable:
+            options.insert(int(required), "allow_none=True")
+        for name in _DOCUMENTING:
             if name in schema:
                 metadata[name] = schema[name]
-                if name in _NOT_ENFORCED:
-                    self.note([*where, name], f"{name} is documented, not checked")
+        metadata.update({k: v for k, v in schema.items() if k.startswith("x-")})
         if "$ref" in schema:
             target = self.ref_target(schema["$ref"], where)
             if target is not None and not self.is_object(target):
                 # Not a class: checked here as the component says, written in place.
-                if target in self.expanding:
-                    self.problem(where, f"$ref {schema['$ref']!r} refers to itself")
-                    return self.written("Raw", options, [], metadata)
+                if target in self.expanding or self.contains_itself(target):
+                    return self.written_field(schema, [o for o in options if "allow_none" not in o])
                 self.expanding.add(target)
                 source = self.field(
                     {**self.components[target], **metadata},
@@ -334,31 +529,29 @@ class SchemaConverter:
             return self.written(
                 "Nested", [f"lambda: {target_class}()", *options], validators, metadata
             )
-        if "oneOf" in schema or "anyOf" in schema:
-            which = "oneOf" if "oneOf" in schema else "anyOf"
-            metadata[which] = schema[which]
-            self.note(
-                [*where, which], f"{which}: any JSON value is taken; the handler must check it"
-            )
-            return self.written("Raw", options, validators, metadata)
         parts = schema.get("allOf")
         if isinstance(parts, list) and len(parts) == 1 and set(parts[0]) == {"$ref"}:
-            # allOf: [$ref] beside other keywords (often nullable) is that ref, so described.
             rest = {key: value for key, value in schema.items() if key != "allOf"}
-            return self.field({**rest, **parts[0]}, where, required=required, data_key=data_key)
+            if not set(rest) - _REF_SIBLINGS - {"type"} and rest.get("type") in (None, "object"):
+                # allOf: [$ref] beside documentation (often nullable) is that ref, so described.
+                rest.pop("type", None)
+                return self.field({**rest, **parts[0]}, where, required=required, data_key=data_key)
         if "allOf" in schema:
-            self.problem(
-                [*where, "allOf"],
-                "allOf in a property is supported with one $ref only (as in components)",
-            )
-            return self.written("Raw", options, validators, metadata)
-        if "enum" in schema:
-            validators.append(
-                f"ma.validate.OneOf({[v for v in schema['enum'] if v is not None]!r})"
-            )
+            if not self.is_class(schema):
+                return self.written_field(schema, [o for o in options if "allow_none" not in o])
+            nested = self.object_class(self.inline_name(where), schema, where)
+            nested.inline = True
+            self.module.classes.append(nested)
+            return self.written("Nested", [nested.name, *options], validators, metadata)
+        for name in ("enum", "const"):
+            if name in schema:
+                choices = schema["enum"] if name == "enum" else [schema["const"]]
+                validators.append(f"ma.validate.OneOf({[v for v in choices if v is not None]!r})")
         if kind == "string":
             fmt = schema.get("format")
-            field_class = _FORMAT_FIELDS.get(str(fmt), "String")
+            field_class = _FORMAT_FIELDS.get(str(fmt), "ma.fields.String")
+            if field_class == "Timestamp":
+                self.module.fields_used.add("Timestamp")
             if fmt and fmt not in _FORMAT_FIELDS:
                 metadata["format"] = fmt
             self.lengths(schema, "minLength", "maxLength", validators)
@@ -370,18 +563,21 @@ class SchemaConverter:
                 metadata["format"] = schema["format"]
             self.bounds(schema, validators, metadata)
             if kind == "integer":
+                if schema.get("format") in _INTEGER_FORMATS:
+                    self.module.fields_used.add("IntegerFormat")
+                    validators.append(f"IntegerFormat({schema['format']!r})")
                 strict = ["strict=True"] if self.strict_numbers else []
-                return self.written("Integer", [*strict, *options], validators, metadata)
-            return self.written("Float", options, validators, metadata)
+                return self.written("ma.fields.Integer", [*strict, *options], validators, metadata)
+            return self.written("ma.fields.Float", options, validators, metadata)
         if kind == "boolean":
-            return self.written("Boolean", options, validators, metadata)
+            return self.written("ma.fields.Boolean", options, validators, metadata)
         if kind == "array":
             items = schema.get("items") or {}
             inner = self.field(items, [*where, "items"]) if items else "ma.fields.Raw()"
             self.lengths(schema, "minItems", "maxItems", validators)
-            return self.written("List", [inner, *options], validators, metadata)
+            return self.written("ma.fields.List", [inner, *options], validators, metadata)
         if kind == "object":
-            if schema.get("properties") or "allOf" in schema:
+            if self.is_class(schema):
                 nested = self.object_class(self.inline_name(where), schema, where)
                 nested.inline = True
                 self.module.classes.append(nested)
@@ -390,23 +586,46 @@ class SchemaConverter:
             if isinstance(extra, dict) and extra:
                 values = self.field(extra, [*where, "additionalProperties"])
                 options = ["keys=ma.fields.String()", f"values={values}", *options]
-            return self.written("Dict", options, validators, metadata)
-        self.problem(where, f"a schema without a type is not supported: {sorted(schema)}")
-        return self.written("Raw", options, validators, metadata)
+            return self.written("ma.fields.Dict", options, validators, metadata)
+        return self.written("ma.fields.Raw", options, validators, metadata)
 
-    def kind(self, schema: dict[str, Any], where: list[str | int]) -> tuple[str | None, bool]:
-        kind = schema.get("type")
-        nullable = bool(schema.get("nullable"))
-        if isinstance(kind, list):
-            nullable = nullable or "null" in kind
-            kinds = [k for k in kind if k != "null"]
-            if len(kinds) > 1:
-                self.problem([*where, "type"], f"a type of several kinds is not supported: {kind}")
-            kind = kinds[0] if kinds else None
-        if kind is None and ("properties" in schema or "additionalProperties" in schema):
+    def contains_itself(self, name: str) -> bool:
+        """Whether a component schema refers to itself (then it is checked as written)."""
+        seen: set[str] = set()
+        pending = schema_refs(self.components[name])
+        while pending:
+            other = pending.pop()
+            if other == name:
+                return True
+            if other in self.components and other not in seen:
+                seen.add(other)
+                pending |= schema_refs(self.components[other])
+        return False
+
+    def written_field(self, schema: dict[str, Any], options: list[str]) -> str:
+        """A field that checks ``schema`` as written, and documents it so."""
+        self.module.fields_used.add("JSONSchemaValue")
+        pending = schema_refs(schema)
+        while pending:
+            name = pending.pop()
+            if name in self.components and name not in self.module.written:
+                self.module.written[name] = self.components[name]
+                pending |= schema_refs(self.components[name])
+        arguments = [repr(schema), "components=COMPONENTS", f"openapi={self.openapi!r}"]
+        if not self.strict_numbers:
+            arguments.append("text=True")
+        return f"JSONSchemaValue({', '.join([*arguments, *options])})"
+
+    def kind(self, schema: dict[str, Any]) -> tuple[str | None, bool]:
+        kinds, nullable = _kinds(schema)
+        nullable = nullable or bool(schema.get("nullable"))
+        kind = kinds[0] if kinds else None
+        if kind is None and _object_like(schema):
             kind = "object"
         if "enum" in schema:  # JSON Schema: the enum decides whether null is allowed
             nullable = None in schema["enum"]
+        if "const" in schema:
+            nullable = schema["const"] is None
         return kind, nullable
 
     def lengths(self, schema: dict[str, Any], low: str, high: str, validators: list[str]) -> None:
@@ -430,8 +649,9 @@ class SchemaConverter:
                 low_open, high_open = (value, high_open) if bound == "min" else (low_open, value)
             elif value is not None:  # 3.1: the bound itself
                 if bound == "min":
-                    low, low_open = value, True
-                else:
+                    if low is None or value >= low:
+                        low, low_open = value, True
+                elif high is None or value <= high:
                     high, high_open = value, True
         if low is not None or high is not None:
             validators.append(
@@ -449,7 +669,8 @@ class SchemaConverter:
             arguments.append(f"validate=[{', '.join(validators)}]")
         if metadata:
             arguments.append(f"metadata={metadata!r}")
-        return f"ma.fields.{field_class}({', '.join(arguments)})"
+        prefix = "ma.fields." if field_class == "Nested" else ""
+        return f"{prefix}{field_class}({', '.join(arguments)})"
 
     def note(self, where: list[str | int], message: str) -> None:
         self.module.notes.append(f"{pointer(where)}: {message}")
