@@ -21,7 +21,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FULL_MATRIX: dict[str, dict[str, Any]] = {
     "defaults": {},
     "openapi-3.0.3": {"openapi_version": "3.0.3"},
-    "port-and-prefix": {"http_port": 9090, "api_version_prefix": "/api/v2"},
+    "port-and-prefixes": {
+        "http_port": 9090,
+        "api_version_prefix": "/api/v2",
+        "service_routes_prefix": "/_service",
+    },
     "non-ascii": {
         "project_name": "Café Relay ✓",
         "project_slug": "cafe-relay",

@@ -9,6 +9,7 @@ wrong command line is argparse's usage message and exit status 2.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from importlib.metadata import version
@@ -21,9 +22,11 @@ from .endpoint import add_endpoint
 from .importer import ImportReport
 from .importer import import_spec
 from .render import scaffold
+from .source import template_path
 from .spec import SpecError
 from .spec import load_spec
-from .spec.code import imported_layer
+from .spec.layer import imported_layer
+from .spec.namespace import service_names
 from .update import update_service
 
 __all__ = ["main"]
@@ -51,6 +54,21 @@ def _add_data_option(parser: argparse.ArgumentParser) -> None:
 def _add_project_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--project", type=Path, default=Path("."), help="the service's folder (default: here)"
+    )
+
+
+def _add_import_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="import every operation that can be, and list (with where) the ones left out "
+        "and why; without it, such a document is refused whole",
+    )
+    parser.add_argument(
+        "--lenient",
+        action="store_true",
+        help="report what other tools tolerate (an example that does not match its schema, "
+        "3.0-style exclusive bounds in 3.1, ...) as warnings instead of refusing the document",
     )
 
 
@@ -85,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="an OpenAPI 3.0/3.1 document (JSON or YAML) to import into the new service",
     )
+    _add_import_options(new)
 
     import_ = commands.add_parser(
         "import-spec",
@@ -96,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_.add_argument("spec", metavar="FILE", type=Path, help="OpenAPI 3.0/3.1, JSON or YAML")
     _add_project_option(import_)
+    _add_import_options(import_)
 
     endpoint = commands.add_parser(
         "add-endpoint",
@@ -132,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The template's ``api/`` package: what a new service will own.
+TEMPLATE_API = "template/src/{{package_name}}/api"
+
+
 def _new(arguments: argparse.Namespace) -> int:
     destination: Path = arguments.destination
     if destination.exists() and any(destination.iterdir()):
@@ -140,14 +164,19 @@ def _new(arguments: argparse.Namespace) -> int:
     answers: dict[str, Any] = dict(arguments.data)
     if arguments.spec is not None:
         # Checked whole before anything is rendered; the contract version follows it.
-        document = load_spec(arguments.spec)
+        document = load_spec(arguments.spec, lenient=arguments.lenient).document
         prefix = str(answers.get("api_version_prefix", "/v1"))
-        problems = imported_layer(document, arguments.spec.name, prefix).problems
-        if problems:
-            raise SpecError(arguments.spec, problems)
+        own = str(answers.get("service_routes_prefix", ""))
+        names = service_names(template_path() / TEMPLATE_API, prefix, own)
+        layer = imported_layer(
+            document, arguments.spec.name, names, skip_unsupported=arguments.skip_unsupported
+        )
+        if layer.problems:
+            raise SpecError(arguments.spec, layer.problems)
         family = "3.0.3" if str(document["openapi"]).startswith("3.0.") else "3.1.0"
         answers.setdefault("openapi_version", family)
     print(f"relaykit: rendering the template into {destination} ...", file=sys.stderr)
+    created = not destination.exists()
     try:
         scaffold(
             destination,
@@ -156,16 +185,40 @@ def _new(arguments: argparse.Namespace) -> int:
             defaults=arguments.defaults,
             quiet=False,
         )
-    except ValueError as error:
-        raise RelaykitError(str(error).strip().splitlines()[-1]) from None
-    if arguments.spec is not None:
-        _report(import_spec(arguments.spec, destination, progress=_progress), destination)
+        if arguments.spec is not None:
+            report = import_spec(
+                arguments.spec,
+                destination,
+                skip_unsupported=arguments.skip_unsupported,
+                lenient=arguments.lenient,
+                progress=_progress,
+            )
+            _report(report, destination)
+    except BaseException as error:
+        # A service half made is no use: nothing is left behind.
+        if created:
+            shutil.rmtree(destination, ignore_errors=True)
+        else:
+            for entry in destination.iterdir():
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        if isinstance(error, ValueError):  # copier's answer validation
+            raise RelaykitError(str(error).strip().splitlines()[-1]) from None
+        raise
     print(f"relaykit: done in {time.monotonic() - started:.1f} s", file=sys.stderr)
     return 0
 
 
 def _report(report: ImportReport, project: Path) -> None:
     print(f"relaykit: imported {report.operations} operation(s)", file=sys.stderr)
+    if report.skipped:
+        print(f"relaykit: left out ({len(report.skipped)}):", file=sys.stderr)
+        for skipped in report.skipped:
+            print(f"  {skipped}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"  warning: {warning}", file=sys.stderr)
     for created in report.created:
         print(f"  new handler stub: {created}", file=sys.stderr)
     for orphan in report.orphaned:
@@ -191,7 +244,14 @@ def _contract_left(project: Path) -> None:
 
 
 def _import_spec(arguments: argparse.Namespace) -> int:
-    _report(import_spec(arguments.spec, arguments.project, progress=_progress), arguments.project)
+    report = import_spec(
+        arguments.spec,
+        arguments.project,
+        skip_unsupported=arguments.skip_unsupported,
+        lenient=arguments.lenient,
+        progress=_progress,
+    )
+    _report(report, arguments.project)
     return 0
 
 
@@ -237,4 +297,11 @@ def main(argv: list[str] | None = None) -> int:
         return run(arguments)
     except RelaykitError as error:
         print(f"relaykit: error: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug of relaykit's: still one line, not a traceback
+        print(
+            f"relaykit: error: unexpected {type(error).__name__}: {error} "
+            "(a bug in relaykit: please report it with the command that gave it)",
+            file=sys.stderr,
+        )
         return 1

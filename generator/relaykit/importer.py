@@ -21,7 +21,8 @@ from .ownership import ownership_of
 from .service import open_service
 from .spec import SpecError
 from .spec import load_spec
-from .spec.code import imported_layer
+from .spec.layer import imported_layer
+from .spec.namespace import service_names
 
 __all__ = ["ImportReport", "import_spec"]
 
@@ -48,6 +49,10 @@ class ImportReport:
     mismatched: list[tuple[str, list[str]]] = field(default_factory=list)
     #: What the document says that the service carries differently, with where.
     notes: list[str] = field(default_factory=list)
+    #: With ``--skip-unsupported``: what was left out and why, with where.
+    skipped: list[str] = field(default_factory=list)
+    #: With ``--lenient``: what the document gets wrong that was tolerated, with where.
+    warnings: list[str] = field(default_factory=list)
     #: The rewritten contract, or None when no Python with the service could write it.
     contract: Path | None = None
 
@@ -57,18 +62,28 @@ def _version_family(version: str) -> str:
 
 
 def import_spec(
-    source: Path, project: Path, *, progress: Callable[[str], None] = lambda message: None
+    source: Path,
+    project: Path,
+    *,
+    skip_unsupported: bool = False,
+    lenient: bool = False,
+    progress: Callable[[str], None] = lambda message: None,
 ) -> ImportReport:
     """Import ``source`` into the service in ``project``.
 
+    :param skip_unsupported: import every operation that can be, and report the rest.
+    :param lenient: report what real-world tools tolerate (an example that does not
+        match its schema, ...) as warnings instead of refusing the document.
     :raises SpecError: when the document is invalid or has constructs that cannot be
-        imported; every problem is listed with its location, and nothing is written.
+        imported (and ``skip_unsupported`` is off); every problem is listed with its
+        location, and nothing is written.
     :raises RelaykitError: when ``project`` is no service, its contract version
         differs from the document's, or the service cannot take the new layer (it is
         then put back as it was).
     """
     service = open_service(project)
-    document = load_spec(source)
+    loaded = load_spec(source, lenient=lenient)
+    document = loaded.document
     family = _version_family(str(service.answers.get("openapi_version", "3.1.0")))
     if _version_family(str(document["openapi"])) != family:
         raise RelaykitError(
@@ -76,17 +91,25 @@ def import_spec(
             "contracts (answer openapi_version): import a document of the same version"
         )
     progress(f"converting {source.name}")
+    prefix = str(service.answers.get("api_version_prefix", "/v1"))
     layer = imported_layer(
         document,
         source.name,
-        str(service.answers.get("api_version_prefix", "/v1")),
-        tuple(service.endpoints()),
+        service_names(
+            service.package / "api", prefix, str(service.answers.get("service_routes_prefix", ""))
+        ),
+        skip_unsupported=skip_unsupported,
     )
     if layer.problems:
         raise SpecError(source, layer.problems)
     package = service.package
     handlers = package / "api" / "handlers"
-    report = ImportReport(operations=len(layer.operations), notes=layer.notes)
+    report = ImportReport(
+        operations=len(layer.operations),
+        notes=layer.notes,
+        skipped=layer.skipped,
+        warnings=loaded.warnings,
+    )
     files: dict[Path, str] = {package / name: text for name, text in layer.generated.items()}
     files |= {service.root / "tests" / name: text for name, text in layer.tests.items()}
     if not (handlers / "__init__.py").exists():

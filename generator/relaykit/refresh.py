@@ -35,6 +35,7 @@ SENTINELS = {
     "project_name": "Sentinel Title 7f3a",
     "description": "Sentinel description 7f3a",
     "api_version_prefix": "/sentinel-7f3a",
+    "service_routes_prefix": "/own-7f3a",
     "openapi_version": "3.1.0",
 }
 
@@ -59,6 +60,7 @@ def contract_template(contract: str) -> str:
         (json.dumps(SENTINELS["project_name"]), "{{ project_name | to_json }}"),
         (json.dumps(SENTINELS["description"]), "{{ description | to_json }}"),
         (f'"{SENTINELS["api_version_prefix"]}/', '"{{ api_version_prefix }}/'),
+        (f'"{SENTINELS["service_routes_prefix"]}/', '"{{ service_routes_prefix }}/'),
         (f'"openapi": "{SENTINELS["openapi_version"]}"', '"openapi": "{{ openapi_version }}"'),
     ]
     for sentinel, expression in replacements:

@@ -27,9 +27,11 @@ from .compose import stack_up
 
 pytestmark = pytest.mark.containers
 
-#: A render whose port (9090) and URL prefix (/api/v2) differ from the defaults.
-NAME = "port-and-prefix"
+#: A render whose port (9090) and URL prefixes differ from the defaults: the API under
+#: /api/v2, the service's own routes (health checks, docs) under /_service.
+NAME = "port-and-prefixes"
 PREFIX = "/api/v2"
+OWN = "/_service"
 
 #: Seconds a change may take to show in the running container under `docker compose watch`.
 WATCH_DEADLINE = 60
@@ -61,8 +63,8 @@ def stack(engine: None, service: Path) -> Iterator[Stack]:
 
 
 def test_the_service_is_live_and_ready_once_its_worker_is_healthy(stack: Stack) -> None:
-    assert requests.get(f"{stack.url}/livez", timeout=10).json() == {"status": "ok"}
-    ready = requests.get(f"{stack.url}/readyz", timeout=10)
+    assert requests.get(f"{stack.url}{OWN}/livez", timeout=10).json() == {"status": "ok"}
+    ready = requests.get(f"{stack.url}{OWN}/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"worker": "ok"}}
     for name in ("api", "worker"):
@@ -78,7 +80,7 @@ def test_an_accepted_event_reaches_the_worker(stack: Stack) -> None:
 
 def test_the_served_contract_is_the_committed_one(stack: Stack, service: Path) -> None:
     committed = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
-    assert requests.get(f"{stack.url}/openapi.json", timeout=10).json() == committed
+    assert requests.get(f"{stack.url}{OWN}/openapi.json", timeout=10).json() == committed
 
 
 def test_the_containers_run_as_a_fixed_user_that_is_not_root(stack: Stack) -> None:
@@ -89,14 +91,14 @@ def test_the_containers_run_as_a_fixed_user_that_is_not_root(stack: Stack) -> No
 
 def test_access_lines_are_json_with_the_request_id(stack: Stack) -> None:
     headers = {"X-Request-ID": "container-test-access-1"}
-    assert requests.get(f"{stack.url}/livez", headers=headers, timeout=10).status_code == 200
+    assert requests.get(f"{stack.url}{OWN}/livez", headers=headers, timeout=10).status_code == 200
     deadline = time.monotonic() + LOG_DEADLINE
     access: list[dict[str, object]] = []
     while not access and time.monotonic() < deadline:  # written after the answer is sent
         lines = [json.loads(line) for line in stack.logs("api") if line.startswith("{")]
         access = [line for line in lines if line["request_id"] == "container-test-access-1"]
     assert [(line["logger"], line["status"], line["path"]) for line in access] == [
-        ("gunicorn.access", 200, "/livez")
+        ("gunicorn.access", 200, f"{OWN}/livez")
     ]
 
 
@@ -104,11 +106,11 @@ def test_the_docs_render_in_headless_chromium_with_no_network(
     stack: Stack, service: Path, chromium: str, tmp_path: Path
 ) -> None:
     contract = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
-    dom = rendered_dom(chromium, f"{stack.url}/docs", tmp_path / "profile")
+    dom = rendered_dom(chromium, f"{stack.url}{OWN}/docs", tmp_path / "profile")
     for path in contract["paths"]:
         assert f'class="opblock-summary-path" data-path="{path}"' in dom
     methods = [method for item in contract["paths"].values() for method in item]
-    picture = screenshot(chromium, f"{stack.url}/docs", tmp_path / "docs.png", (1280, 1000))
+    picture = screenshot(chromium, f"{stack.url}{OWN}/docs", tmp_path / "docs.png", (1280, 1000))
     size, counts = colours(picture)
     print(f"\nscreenshot of /docs: {picture} ({size[0]}x{size[1]})")
     assert size == (1280, 1000)
@@ -132,7 +134,9 @@ def test_compose_watch_puts_a_code_change_into_the_running_service(
         title = ""
         while time.monotonic() < deadline and not title.startswith("Watched "):
             with contextlib.suppress(requests.ConnectionError):  # while the container restarts
-                title = requests.get(f"{stack.url}/openapi.json", timeout=5).json()["info"]["title"]
+                title = requests.get(f"{stack.url}{OWN}/openapi.json", timeout=5).json()["info"][
+                    "title"
+                ]
             time.sleep(0.2)  # polling interval, not a wait for the change
     assert title.startswith("Watched "), f"the change did not show within {WATCH_DEADLINE} s"
     installed = f"/opt/venv/lib/python{answers['python_version']}/site-packages/{package}/about.py"

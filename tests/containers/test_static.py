@@ -17,7 +17,7 @@ from ..conftest import REPO_ROOT
 pytestmark = pytest.mark.containers
 
 #: Renders whose container files are checked: the answers that reach those files.
-NAMES = ["defaults", "port-and-prefix", "long-names", "python-3.11", "python-3.12", "python-3.14"]
+NAMES = ["defaults", "port-and-prefixes", "long-names", "python-3.11", "python-3.12", "python-3.14"]
 
 TOOLS = Path(sys.executable).parent
 

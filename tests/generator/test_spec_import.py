@@ -25,12 +25,15 @@ from .test_spec_schemas import shared_specs
 
 pytestmark = pytest.mark.renders
 
-#: Documents we wrote, one per OpenAPI version, covering every supported construct.
-OWN_SPECS = [SPECS / "operations-3.0.yaml", SPECS / "operations-3.1.yaml"]
+#: Documents we wrote, one per OpenAPI version, covering every supported construct, and
+#: one of bodies that are no JSON objects and names the service has too.
+OWN_SPECS = [
+    SPECS / name for name in ("operations-3.0.yaml", "operations-3.1.yaml", "bodies-3.1.yaml")
+]
 
 
 def openapi_answer(source: Path) -> str:
-    return "3.0.3" if str(load_spec(source)["openapi"]).startswith("3.0.") else "3.1.0"
+    return "3.0.3" if str(load_spec(source).document["openapi"]).startswith("3.0.") else "3.1.0"
 
 
 def run(command: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
@@ -63,7 +66,7 @@ def test_a_document_imports_into_a_service_that_serves_it_and_passes_its_tests(
     with installed(service):
         assert main(["import-spec", str(source), "--project", str(service)]) == 0
         served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
-        assert differences(load_spec(source), served) == []
+        assert differences(load_spec(source).document, served) == []
         assert_passes_its_own_checks(service)
     # Only new files, and the two that relaykit owns: no line anyone wrote was edited.
     modified, _ = changed_files(service)
@@ -104,7 +107,7 @@ def library_versions(tmp_path: Path) -> tuple[Path, Path]:
     """The library document (ours), and the version after it (:func:`changed`)."""
     first = SPECS / "operations-3.1.yaml"
     second = tmp_path / "library-v2.yaml"
-    second.write_text(yaml.safe_dump(changed(load_spec(first))), encoding="utf-8")
+    second.write_text(yaml.safe_dump(changed(load_spec(first).document)), encoding="utf-8")
     return first, second
 
 
@@ -154,7 +157,7 @@ def test_re_import_keeps_every_handler_byte_for_byte_and_reports_removed_operati
             encoding="utf-8",
         )
         served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
-        assert differences(load_spec(second), served) == []
+        assert differences(load_spec(second).document, served) == []
         assert "delete" not in served["paths"]["/books/{isbn}"]
         # The implemented handler answers for real, through the regenerated layer.
         assert_passes_its_own_checks(service)
@@ -172,7 +175,7 @@ def test_relaykit_new_with_a_spec_gives_a_service_whose_make_test_and_lint_pass(
     # Installed nowhere yet: the service's own make openapi made its .venv and contract.
     assert "creating .venv with the service (make openapi)" in capsys.readouterr().err
     served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
-    assert differences(load_spec(source), served) == []
+    assert differences(load_spec(source).document, served) == []
     for target in ("test", "lint"):  # lint: ruff check, ruff format --check, mypy --strict
         done = run(["make", target], service)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
@@ -195,12 +198,6 @@ OK = {"200": {"description": "ok"}}
     ("paths", "problem"),
     [
         (
-            {"/files": {"post": {"requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}, "responses": OK}}},
-            "#/paths/~1files/post/requestBody/content: no request body media type the service "
-            "can parse: ['multipart/form-data']; application/json (or +json) and "
-            "application/x-www-form-urlencoded are supported",
-        ),
-        (
             {"/items/{item-id}": {"get": {"parameters": [{"name": "item-id", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}},
             "#/paths/~1items~1{item-id}/get/parameters/0: the path parameter 'item-id' must be a "
             "Python identifier",
@@ -211,41 +208,32 @@ OK = {"200": {"description": "ok"}}
             "not supported",
         ),
         (
-            {"/tags": {"post": {"requestBody": {"content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}}}, "responses": OK}}},
-            "#/paths/~1tags/post/requestBody/content/application~1json/schema: a request body "
-            "must be an object schema with properties",
+            {"/livez": {"get": {"responses": OK}}},
+            "#/paths/~1livez/get: GET /livez is the service's own (api/health.py); answer "
+            "service_routes_prefix (e.g. /_service) to move them",
         ),
         (
-            {"/livez": {"get": {"responses": OK}}},
-            "#/paths/~1livez: the path is one of the service's own routes",
+            {"/docs": {"get": {"responses": OK}}},
+            "#/paths/~1docs/get: GET /docs is the service's own (the docs page); answer "
+            "service_routes_prefix (e.g. /_service) to move them",
+        ),
+        (
+            {"/docs/assets/{name}": {"get": {"parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}},
+            "#/paths/~1docs~1assets~1{name}/get: GET /docs/assets/<path:name> is the service's "
+            "own (the docs assets); answer service_routes_prefix (e.g. /_service) to move them",
         ),
         (
             {"/pets": {"head": {"responses": OK}}},
             "#/paths/~1pets/head: HEAD is answered by the service itself on every path",
         ),
         (
-            {"/pets": {"post": {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}}]}}}}, "responses": OK}}},
-            "#/paths/~1pets/post/requestBody/content/application~1json/schema: a request body "
-            "must be an object schema with properties",
-        ),
-        (
-            {"/health/{x}": {"get": {"parameters": [{"name": "x", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}},
-            "#/paths/~1health~1{x}/get: the first path segment 'health' (the operation has no "
-            "tag) names one of the service's own resources (a blueprint); tag the operation otherwise",
-        ),
-        (
             {"/pets": {"trace": {"responses": OK}}},
             "#/paths/~1pets/trace: TRACE operations are not supported",
         ),
         (
-            {"/pets": {"get": {"parameters": [{"name": "sort-by", "in": "query", "schema": {"type": "string"}}, {"name": "sortBy", "in": "query", "schema": {"type": "string"}}], "responses": OK}}},
-            "#/paths/~1pets/get/parameters/1: the parameter is 'sort_by' in Python, as 'sort-by' "
-            "is: rename one",
-        ),
-        (
-            {"/b": {"get": {"operationId": "blp", "responses": OK}}},
-            "#/paths/~1b/get: the handler name 'blp' collides with a name of the generated "
-            "module; give another operationId",
+            {"/anything/{id}/{action}/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}, {"name": "action", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}},
+            "#/paths/~1anything~1{id}~1{action}~1{id}: the path variable {id} is in the path "
+            "twice; a URL rule can bind a name once",
         ),
     ],
 )  # fmt: skip
@@ -275,6 +263,126 @@ def test_relaykit_new_checks_the_whole_document_before_rendering_anything(
         "  #/paths/~1pets/trace: TRACE operations are not supported\n"
     )
     assert not (tmp_path / "service").exists()
+
+
+def test_relaykit_new_leaves_nothing_behind_when_the_import_fails_after_rendering(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The answer asks for 3.0 contracts: the 3.1 document passes its own checks, the
+    # template renders, and only the import into the rendered service fails.
+    source = SPECS / "operations-3.1.yaml"
+    destination = tmp_path / "service"
+    command = ["new", str(destination), "--defaults", "-d", "openapi_version=3.0.3"]
+    assert main([*command, "--spec", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"relaykit: error: {source} is OpenAPI 3.1.0 but the service writes 3.0 contracts "
+        "(answer openapi_version): import a document of the same version"
+    )
+    assert "Traceback" not in err
+    assert not destination.exists()
+
+
+#: A document with operations the service can take and some it cannot, each for
+#: another reason: its own route, a method it answers itself, a path Flask cannot bind.
+MIXED = document_with(
+    {
+        "/pets": {
+            "get": {"operationId": "listPets", "responses": OK},
+            "head": {"responses": OK},
+        },
+        "/pets/{petId}": {
+            "get": {
+                "operationId": "getPet",
+                "parameters": [{"name": "petId", "in": "path", "required": True, "schema": {"type": "integer", "format": "int32"}}],
+                "responses": OK,
+            }
+        },
+        "/readyz": {"get": {"responses": OK}},
+        "/a/{id}/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}},
+    }
+)  # fmt: skip
+
+#: In the order of the paths, which the YAML file has sorted.
+MIXED_PROBLEMS = [
+    "#/paths/~1a~1{id}~1{id}: the path variable {id} is in the path twice; a URL rule can "
+    "bind a name once",
+    "#/paths/~1pets/head: HEAD is answered by the service itself on every path",
+    "#/paths/~1readyz/get: GET /readyz is the service's own (api/health.py); answer "
+    "service_routes_prefix (e.g. /_service) to move them",
+]
+
+
+def test_skip_unsupported_imports_the_rest_and_lists_what_it_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(tmp_path, MIXED)
+    service = render(tmp_path / "service", {})
+    with installed(service):
+        # Without the switch, the whole document is refused with the same list.
+        assert main(["import-spec", str(source), "--project", str(service)]) == 1
+        refused = capsys.readouterr().err
+        assert refused.endswith(
+            "cannot be imported (3 problem(s)):\n"
+            + "".join(f"  {problem}\n" for problem in MIXED_PROBLEMS)
+        )
+        assert not (service / "src/relay_service/api/imported").exists()
+        command = ["import-spec", str(source), "--project", str(service), "--skip-unsupported"]
+        assert main(command) == 0
+        err = capsys.readouterr().err
+        assert "relaykit: imported 2 operation(s)" in err
+        listed = err.split("relaykit: left out (3):\n", 1)[1].splitlines()[:3]
+        assert listed == [f"  {problem}" for problem in MIXED_PROBLEMS]
+        served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
+        assert served["paths"]["/pets"].keys() == {"get"}
+        assert "/pets/{petId}" in served["paths"]
+        assert "/a/{id}/{id}" not in served["paths"]
+        assert served["paths"]["/readyz"]["get"]["operationId"] != "getReadyz"
+        assert_passes_its_own_checks(service)
+
+
+#: Checks, in the imported service, that its routes answer as the contract's path
+#: matching says: a concrete path before a templated one, its own Allow.
+ROUTING_CHECK = """
+from relay_service import create_app
+from relay_service.settings import Settings
+
+client = create_app(Settings()).test_client()
+feed = client.put("/articles/feed", json={"title": "x"})
+print(feed.status_code, feed.headers["Allow"], feed.mimetype)
+options = client.options("/articles/feed")
+print(options.status_code, options.headers["Allow"])
+print(client.put("/articles/one", json={"title": "x"}).status_code)
+print(client.get("/health").status_code, client.get("/livez").status_code)
+"""
+
+
+def test_a_document_may_use_the_service_s_names_and_paths_that_are_not_its_routes(
+    tmp_path: Path,
+) -> None:
+    source = SPECS / "bodies-3.1.yaml"
+    service = render(tmp_path / "service", {})
+    with installed(service):
+        assert main(["import-spec", str(source), "--project", str(service)]) == 0
+        checked = run([sys.executable, "-c", ROUTING_CHECK], service)
+    assert checked.returncode == 0, checked.stderr[-3000:]
+    assert checked.stdout.splitlines() == [
+        "405 GET, HEAD, OPTIONS application/problem+json",
+        "200 GET, HEAD, OPTIONS",
+        "501",  # the templated path still takes PUT: its handler is a stub
+        "501 200",  # the document's /health, beside the service's /livez
+    ]
+    served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
+    schemas = served["components"]["schemas"]
+    # The document's Problem and Event keep their shapes under names of their own.
+    assert schemas["ImportedProblem"]["properties"] == {"code": {"type": "integer"}}
+    assert schemas["ImportedEvent"]["required"] == ["title"]
+    assert "request_id" in schemas["Problem"]["properties"]  # the service's, unchanged
+    health = served["paths"]["/health"]["get"]
+    assert health["tags"] == ["health"]
+    assert health["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ImportedProblem"
+    }
 
 
 def test_an_invalid_document_is_refused_with_every_error(

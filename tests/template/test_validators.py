@@ -66,6 +66,14 @@ BAD_ANSWERS: list[tuple[dict[str, Any], str]] = [
         {"api_version_prefix": "/api/./v1"},
         "api_version_prefix '/api/./v1' has a '.' or '..' segment",
     ),
+    ({"service_routes_prefix": "_service"}, "service_routes_prefix '_service' must be empty or"),
+    ({"service_routes_prefix": "/ops/"}, "service_routes_prefix '/ops/' must be empty or"),
+    ({"service_routes_prefix": "/ops/.."}, "service_routes_prefix '/ops/..' has a '.' or '..'"),
+    ({"service_routes_prefix": "/v1"}, "service_routes_prefix '/v1' overlaps api_version_prefix"),
+    (
+        {"api_version_prefix": "/api/v2", "service_routes_prefix": "/api"},
+        "service_routes_prefix '/api' overlaps api_version_prefix '/api/v2'",
+    ),
 ]
 
 

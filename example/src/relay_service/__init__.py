@@ -34,7 +34,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _build(settings: Settings) -> Flask:
-    app = Flask(__name__)
+    # No static folder: the service serves no files of its own at /static.
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.extensions["settings"] = settings
     configure_logging(app, settings.log_level)

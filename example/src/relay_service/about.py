@@ -19,6 +19,9 @@ OPENAPI_VERSION = "3.1.0"
 #: Port the service listens on unless RELAY_PORT says otherwise.
 HTTP_PORT = 8000
 
-#: URL prefix of the versioned API; health checks and docs stay at the root.
+#: URL prefix of the versioned API.
 API_PREFIX = "/v1"
+
+#: URL prefix of the service's own routes: health checks, docs and openapi.json.
+SERVICE_ROUTES_PREFIX = ""
 # fmt: on

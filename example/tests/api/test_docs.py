@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from relay_service import create_app
+from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.settings import Settings
 
 
@@ -34,7 +35,9 @@ def page_urls(html: str) -> list[str]:
     return collector.urls
 
 
-@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+@pytest.mark.parametrize(
+    "page", [f"{SERVICE_ROUTES_PREFIX}/docs", f"{SERVICE_ROUTES_PREFIX}/redoc"]
+)
 def test_docs_page_loads_nothing_from_outside_the_service(client: Any, page: str) -> None:
     response = client.get(page)
     assert response.status_code == 200
@@ -51,15 +54,17 @@ def test_docs_page_loads_nothing_from_outside_the_service(client: Any, page: str
 
 
 def test_swagger_ui_is_version_5_and_calls_no_validator(client: Any) -> None:
-    page = client.get("/docs").get_data(as_text=True)
+    page = client.get(f"{SERVICE_ROUTES_PREFIX}/docs").get_data(as_text=True)
     assert '"validatorUrl": null' in page
-    with client.get("/docs/assets/swagger-ui/swagger-ui-bundle.js") as bundle:
+    with client.get(
+        f"{SERVICE_ROUTES_PREFIX}/docs/assets/swagger-ui/swagger-ui-bundle.js"
+    ) as bundle:
         assert bundle.status_code == 200
         assert re.search(r'PACKAGE_VERSION:"5\.\d+\.\d+"', bundle.get_data(as_text=True))
 
 
 def test_openapi_json_is_served(client: Any, app: Any) -> None:
-    response = client.get("/openapi.json")
+    response = client.get(f"{SERVICE_ROUTES_PREFIX}/openapi.json")
     assert response.status_code == 200
     assert (
         response.get_json() == app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec.to_dict()
@@ -67,13 +72,17 @@ def test_openapi_json_is_served(client: Any, app: Any) -> None:
 
 
 def test_a_missing_asset_is_a_404_problem(client: Any) -> None:
-    response = client.get("/docs/assets/no-such-file.js")
+    response = client.get(f"{SERVICE_ROUTES_PREFIX}/docs/assets/no-such-file.js")
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
 
 
 def test_docs_can_be_switched_off(make_client: Callable[..., Any]) -> None:
     client = make_client(create_app(Settings(docs_enabled=False)))
-    for path in ("/docs", "/redoc", "/docs/assets/redoc/redoc.standalone.js"):
+    for path in (
+        f"{SERVICE_ROUTES_PREFIX}/docs",
+        f"{SERVICE_ROUTES_PREFIX}/redoc",
+        f"{SERVICE_ROUTES_PREFIX}/docs/assets/redoc/redoc.standalone.js",
+    ):
         assert client.get(path).status_code == 404, path
-    assert client.get("/openapi.json").status_code == 200
+    assert client.get(f"{SERVICE_ROUTES_PREFIX}/openapi.json").status_code == 200

@@ -11,6 +11,7 @@ import pytest
 from werkzeug.exceptions import ServiceUnavailable
 
 from relay_service import create_app
+from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.settings import Settings
 
 
@@ -35,9 +36,9 @@ def test_problem_instance_is_a_uri_reference(client: Any, path: str, instance: s
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("POST", "/livez", {"GET", "HEAD", "OPTIONS"}),
-        ("DELETE", "/readyz", {"GET", "HEAD", "OPTIONS"}),
-        ("PATCH", "/openapi.json", {"GET", "HEAD", "OPTIONS"}),
+        ("POST", f"{SERVICE_ROUTES_PREFIX}/livez", {"GET", "HEAD", "OPTIONS"}),
+        ("DELETE", f"{SERVICE_ROUTES_PREFIX}/readyz", {"GET", "HEAD", "OPTIONS"}),
+        ("PATCH", f"{SERVICE_ROUTES_PREFIX}/openapi.json", {"GET", "HEAD", "OPTIONS"}),
     ],
 )
 def test_wrong_method_is_a_405_problem_with_allow(

@@ -9,17 +9,18 @@ from typing import Any
 from flask import Flask
 
 from relay_service import create_app
+from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.settings import Settings
 
 
 def test_livez_says_the_process_is_up(client: Any) -> None:
-    response = client.get("/livez")
+    response = client.get(f"{SERVICE_ROUTES_PREFIX}/livez")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
 
 
 def test_readyz_says_the_service_is_ready_while_the_worker_is(client: Any) -> None:
-    response = client.get("/readyz")
+    response = client.get(f"{SERVICE_ROUTES_PREFIX}/readyz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ready", "checks": {"worker": "ok"}}
 
@@ -28,7 +29,7 @@ def test_readyz_is_503_while_the_worker_is_unreachable(
     make_client: Callable[[Flask], Any],
 ) -> None:
     app = create_app(Settings(worker_url="http://127.0.0.1:9"))
-    response = make_client(app).get("/readyz")
+    response = make_client(app).get(f"{SERVICE_ROUTES_PREFIX}/readyz")
     assert response.status_code == 503
     assert response.get_json() == {
         "status": "not ready",

@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 
 from relay_service import create_app
+from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.settings import Settings
 
 
@@ -26,7 +27,13 @@ ROUTES = api_routes(create_app(Settings()))
 
 def test_routes_are_found() -> None:
     paths = {path for path, _ in ROUTES}
-    assert {"/livez", "/readyz", "/openapi.json", "/docs", "/redoc"} <= paths
+    assert {
+        f"{SERVICE_ROUTES_PREFIX}/livez",
+        f"{SERVICE_ROUTES_PREFIX}/readyz",
+        f"{SERVICE_ROUTES_PREFIX}/openapi.json",
+        f"{SERVICE_ROUTES_PREFIX}/docs",
+        f"{SERVICE_ROUTES_PREFIX}/redoc",
+    } <= paths
 
 
 @pytest.mark.parametrize(("path", "methods"), ROUTES)

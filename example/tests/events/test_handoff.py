@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from relay_service import create_app
 from relay_service.about import API_PREFIX
+from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.pipeline import Context
 from relay_service.pipeline import Payload
 from relay_service.pipeline import Pipeline
@@ -147,7 +148,7 @@ def test_the_breaker_fails_fast_once_open(
     refused = client.post(EVENTS, json=event(3))
     assert refused.status_code == 503
     assert int(refused.headers["Retry-After"]) > 50
-    assert client.get("/readyz").status_code == 503
+    assert client.get(f"{SERVICE_ROUTES_PREFIX}/readyz").status_code == 503
 
 
 def test_a_batch_is_handed_off_in_one_call_with_results_per_event(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.observability.probe import main
 from relay_service.observability.probe import probe
 from relay_service.worker.process import WorkerProcess
@@ -37,7 +38,9 @@ def test_by_default_the_probe_asks_the_service_on_its_port(
     monkeypatch.setenv("RELAY_PORT", "9")
     with pytest.raises(SystemExit) as stopped:
         main([])
-    assert str(stopped.value).startswith("unhealthy: http://127.0.0.1:9/livez did not answer")
+    assert str(stopped.value).startswith(
+        f"unhealthy: http://127.0.0.1:9{SERVICE_ROUTES_PREFIX}/livez did not answer"
+    )
 
 
 def test_a_bad_setting_stops_the_probe_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..ownership import Ownership
-from ..ownership import mark
+from .emit import emit
 from .operations import Operation
 from .schemas import component_ref
-from .schemas import docstring
 from .testdata import NoExampleError
 from .testdata import example_value
 
 __all__ = ["imported_tests"]
+
+#: A media type a request can be sent with, for each wildcard a contract may take.
+_CONCRETE = {"*/*": "application/octet-stream", "image/*": "image/png", "text/*": "text/plain"}
 
 
 def imported_tests(operations: list[Operation], components: dict[str, Any]) -> str:
@@ -28,53 +29,29 @@ def imported_tests(operations: list[Operation], components: dict[str, Any]) -> s
         try:
             request = _valid_request(operation, components)
         except NoExampleError as error:
-            untested.append(f"#: - {operation.operation_id}: {error}")
+            untested.append(f"{operation.operation_id}: {error}")
             continue
+        method = operation.method.upper()
         statuses = sorted({r.status for r in operation.responses})
         cases.append(
-            f"    pytest.param({operation.method.upper()!r}, {request!r}, {statuses!r}, "
-            f"id={operation.operation_id!r}),"
+            {
+                "method": method,
+                "request": request,
+                "statuses": statuses,
+                "id": operation.operation_id,
+            }
         )
         required = _required_body_fields(operation, components)
-        if operation.body is not None and operation.body.location == "json" and required:
-            pointers = sorted(f"/{name}" for name in required)
-            request = {**request, "json": {}}
+        if operation.body is not None and operation.body.kind == "object" and required:
             refused.append(
-                f"    pytest.param({operation.method.upper()!r}, {request!r}, {pointers!r}, "
-                f"id={operation.operation_id!r}),"
+                {
+                    "method": method,
+                    "request": {**request, "json": {}},
+                    "pointers": sorted(f"/{name}" for name in required),
+                    "id": operation.operation_id,
+                }
             )
-    parts = [
-        mark(Ownership.GENERATED),
-        docstring(
-            "The imported operations: each is routed and validated as its contract says, "
-            "and answers 501 problem details until its handler is written."
-        ),
-        _TEST_IMPORTS,
-    ]
-    if cases:
-        parts += [
-            "#: A valid request for each operation, and the statuses its contract lists.",
-            *(
-                ["#: Left out, since no valid request could be made for them:", *untested]
-                if untested
-                else []
-            ),
-            "OPERATIONS = [",
-            *cases,
-            "]",
-            _VALID_REQUEST_TEST,
-        ]
-    if refused:
-        parts += [
-            "#: Operations whose JSON body has required fields: a request, and the fields.",
-            "BODIES_WITH_REQUIRED_FIELDS = [",
-            *refused,
-            "]",
-            _MISSING_FIELDS_TEST,
-        ]
-    if not cases and not refused:
-        parts.append(_NO_OPERATIONS_TEST)
-    return "\n".join(parts)
+    return emit("tests.py.jinja", cases=cases, untested=untested, refused=refused)
 
 
 def _required_body_fields(operation: Operation, components: dict[str, Any]) -> list[str]:
@@ -101,7 +78,7 @@ def _valid_request(operation: Operation, components: dict[str, Any]) -> dict[str
     request: dict[str, Any] = {}
     for parameter in operation.parameters_in("path"):
         value = example_value(parameter.schema, components)
-        path = path.replace(f"{{{parameter.name}}}", str(value))
+        path = path.replace(f"{{{parameter.name}}}", str(_text(value, joined=True)))
     request["path"] = path
     for location, keyword in (
         ("query", "query_string"),
@@ -109,87 +86,55 @@ def _valid_request(operation: Operation, components: dict[str, Any]) -> dict[str
         ("cookie", "cookies"),
     ):
         values = {
-            p.name: _text(example_value(p.schema, components))
+            p.name: _text(example_value(p.schema, components), joined=location != "query")
             for p in operation.parameters_in(location)
             if p.required
         }
         if values:
             request[keyword] = values
     body = operation.body
-    if body is not None:
-        value = example_value(body.schema, components)
-        if body.location == "json":
-            request["json"] = value
-        else:
-            request["data"] = {key: _text(item) for key, item in value.items()}
+    if body is None:
+        return request
+    media_type = body.content_type.split(";")[0].strip()
+    if body.kind == "raw":
+        request["data"] = b"relaykit"
+        request["content_type"] = _CONCRETE.get(media_type, media_type)
+        return request
+    value = example_value(body.schema, components)
+    if body.kind in ("object", "value"):
+        request["json"] = value
+        if media_type != "application/json":
+            request["content_type"] = media_type
+    elif body.kind == "multipart":
+        files = _file_fields(body.schema, components)
+        request["data"] = {k: _text(v) for k, v in value.items() if k not in files}
+        request["files"] = {name: f"{name}.bin" for name in files if name in value}
+        request["content_type"] = "multipart/form-data"
+    else:
+        request["data"] = {key: _text(item) for key, item in value.items()}
     return request
 
 
-_TEST_IMPORTS = """
-from __future__ import annotations
-
-from typing import Any
-
-import pytest
-from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
-
-PROBLEM = "application/problem+json"
-
-
-def send(client: FlaskClient, method: str, request_: dict[str, Any]) -> TestResponse:
-    \"\"\"Send a request made for the contract; its cookies go in the client's jar.\"\"\"
-    request_ = dict(request_)
-    for name, value in request_.pop("cookies", {}).items():
-        client.set_cookie(name, value)
-    return client.open(method=method, **request_)
-"""
-
-_VALID_REQUEST_TEST = """
-
-def documented(status: int, statuses: list[str]) -> bool:
-    \"\"\"Whether the operation's contract lists a status: exactly, by range, or as default.\"\"\"
-    code = str(status)
-    return code in statuses or f"{code[0]}XX" in statuses or "default" in statuses
+def _file_fields(schema: dict[str, Any], components: dict[str, Any]) -> set[str]:
+    """The properties of a multipart body that are files (``format: binary``)."""
+    if "$ref" in schema:
+        schema = components.get(component_ref(schema["$ref"]) or "", {})
+    properties = dict(schema.get("properties") or {})
+    for part in schema.get("allOf", []):
+        target = components.get(component_ref(part.get("$ref", "")) or "", part)
+        properties |= target.get("properties") or {}
+    return {
+        name
+        for name, prop in properties.items()
+        if prop.get("format") == "binary" or "contentMediaType" in prop
+    }
 
 
-@pytest.mark.parametrize(("method", "request_", "statuses"), OPERATIONS)
-def test_a_valid_request_reaches_its_handler(
-    client: FlaskClient, method: str, request_: dict[str, Any], statuses: list[str]
-) -> None:
-    response = send(client, method, request_)  # the client checks it against openapi.json
-    if response.status_code == 501:  # the handler is still a stub
-        assert response.mimetype == PROBLEM
-        assert "is not implemented yet" in response.get_json()["detail"]
-    else:
-        assert documented(response.status_code, statuses), response.get_data(as_text=True)
-"""
-
-_MISSING_FIELDS_TEST = """
-
-@pytest.mark.parametrize(("method", "request_", "pointers"), BODIES_WITH_REQUIRED_FIELDS)
-def test_a_body_without_its_required_fields_is_refused_naming_each(
-    client: FlaskClient, method: str, request_: dict[str, Any], pointers: list[str]
-) -> None:
-    response = send(client, method, request_)
-    assert response.status_code == 422
-    assert response.mimetype == PROBLEM
-    errors = response.get_json()["errors"]
-    assert sorted(error["pointer"] for error in errors) == pointers
-    assert {error["location"] for error in errors} == {"body"}
-"""
-
-_NO_OPERATIONS_TEST = """
-
-def test_the_document_had_no_operations_to_import(client: FlaskClient) -> None:
-    paths = client.get("/openapi.json").get_json()["paths"]
-    assert all(path.startswith(("/livez", "/readyz")) or "/events" in path for path in paths)
-"""
-
-
-def _text(value: Any) -> Any:
+def _text(value: Any, *, joined: bool = False) -> Any:
+    """A value as a query string, header or form has it; ``joined``: arrays comma-separated."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return [_text(item) for item in value]
+        items = [_text(item) for item in value]
+        return ",".join(items) if joined else items
     return str(value)

@@ -10,6 +10,7 @@ operation that has none of its own.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -18,6 +19,7 @@ from .load import pointer
 from .schemas import python_name
 
 __all__ = [
+    "BODY_KINDS",
     "HTTP_METHODS",
     "Body",
     "Operation",
@@ -29,14 +31,25 @@ __all__ = [
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-#: Request body media types a service parses, and the webargs location of each.
-BODY_LOCATIONS = {"application/json": "json", "application/x-www-form-urlencoded": "form"}
+#: How a service reads a request body, by what it is:
+#: ``object``: a JSON object, loaded through its schema class;
+#: ``value``: any other JSON value (array, scalar, ``oneOf``...), checked by one field;
+#: ``form``: ``application/x-www-form-urlencoded``, through its schema class;
+#: ``multipart``: ``multipart/form-data``, fields and files through its schema class;
+#: ``raw``: any other media type, handed over as bytes (documented, not checked).
+BODY_KINDS = ("object", "value", "form", "multipart", "raw")
+
+_FORM = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
 
 #: Header parameters OpenAPI says to ignore (3.0 and 3.1, "Parameter Object").
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 
 #: Operation keywords carried into the contract as written.
 _DOCUMENTING = ("summary", "description", "deprecated", "externalDocs")
+
+#: Names a generated blueprint module defines besides its views.
+GENERATED_NAMES = ("blp", "annotations")
 
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 _SCHEMA_REF = re.compile(r"#/components/schemas/[^/]+")
@@ -65,16 +78,22 @@ class Parameter:
 
 @dataclass
 class Body:
-    """A request body: its media type, schema and whether it must be sent."""
+    """A request body: its media type, how the service reads it, its schema."""
 
     content_type: str
-    location: str
+    #: How the service reads it (:data:`BODY_KINDS`).
+    kind: str
     schema: dict[str, Any]
     required: bool
     description: str | None
     where: list[str | int]
     #: The media type object: its example(s) are documented with the body.
     media: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def location(self) -> str:
+        """The webargs location a schema class reads it from (``json``, ``form``...)."""
+        return {"object": "json"}.get(self.kind, self.kind)
 
 
 @dataclass
@@ -107,11 +126,14 @@ class Operation:
     parameters: list[Parameter] = field(default_factory=list)
     body: Body | None = None
     responses: list[Response] = field(default_factory=list)
+    #: Why it cannot be imported, each with where: empty when it can.
+    problems: list[str] = field(default_factory=list)
 
     @property
     def handler(self) -> str:
         """The name of the handler module and view function: ``list_pets``."""
-        return snake_case(self.operation_id)
+        name = snake_case(self.operation_id)
+        return f"{name}_" if name in GENERATED_NAMES else name
 
     @property
     def rule(self) -> str:
@@ -123,21 +145,21 @@ class Operation:
 
 
 def _is_json(content_type: str) -> bool:
-    main = content_type.split(";")[0].strip().lower()
+    main = _media(content_type)
     return main == "application/json" or main.endswith("+json")
 
 
 class _Reader:
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(
+        self, document: dict[str, Any], is_class: Callable[[dict[str, Any]], bool]
+    ) -> None:
         self.document = document
+        self.is_class = is_class
         self.notes: list[str] = []
         self.problems: list[str] = []
 
     def note(self, where: list[str | int], message: str) -> None:
         self.notes.append(f"{pointer(where)}: {message}")
-
-    def problem(self, where: list[str | int], message: str) -> None:
-        self.problems.append(f"{pointer(where)}: {message}")
 
     def target(self, ref: str) -> Any:
         node: Any = self.document
@@ -165,22 +187,13 @@ class _Reader:
             item = self.resolved(item)
             shared = item.get("parameters", [])
             for method in HTTP_METHODS:
-                if method in ("head", "options") and method in item:
-                    self.problem(
-                        ["paths", path, method],
-                        f"{method.upper()} is answered by the service itself on every path",
-                    )
-                elif method == "trace" and method in item:
-                    self.problem(["paths", path, method], "TRACE operations are not supported")
-                elif method in item:
-                    operation = self.operation(path, method, item[method], shared)
-                    if operation is not None:
-                        found.append(operation)
+                if method in item:
+                    found.append(self.operation(path, method, item[method], shared))
         return found
 
     def operation(
         self, path: str, method: str, spec: dict[str, Any], shared: list[dict[str, Any]]
-    ) -> Operation | None:
+    ) -> Operation:
         where: list[str | int] = ["paths", path, method]
         given = spec.get("operationId")
         words = [word for word in re.split(r"[/{}]+", path) if word]
@@ -192,6 +205,12 @@ class _Reader:
             tags=[str(tag) for tag in spec.get("tags", [])],
             where=where,
         )
+        if method in ("head", "options"):
+            operation.problems.append(
+                f"{pointer(where)}: {method.upper()} is answered by the service itself on every path"
+            )
+        elif method == "trace":
+            operation.problems.append(f"{pointer(where)}: TRACE operations are not supported")
         for name in spec:
             if name in _DOCUMENTING or name.startswith("x-"):
                 operation.docs[name] = spec[name]
@@ -212,31 +231,45 @@ class _Reader:
         ]
         located += [(p, [*where, "parameters", index]) for index, p in enumerate(own_parameters)]
         for parameter, parameter_where in located:
-            read = self.parameter(parameter, parameter_where)
+            read = self.parameter(parameter, parameter_where, operation)
             if read is not None:
                 operation.parameters.append(read)
         declared = {p.get("name") for p, _ in located if p.get("in") == "path"}
-        for variable in _TEMPLATE_VARIABLE.findall(path):
+        variables = _TEMPLATE_VARIABLE.findall(path)
+        for variable in dict.fromkeys(variables):
             if variable not in declared:
-                self.problem(where, f"the path variable {{{variable}}} has no path parameter")
+                operation.problems.append(
+                    f"{pointer(where)}: the path variable {{{variable}}} has no path parameter"
+                )
+            if variables.count(variable) > 1:
+                operation.problems.append(
+                    f"{pointer(['paths', path])}: the path variable {{{variable}}} is in the "
+                    "path twice; a URL rule can bind a name once"
+                )
         if "requestBody" in spec:
-            operation.body = self.body(spec["requestBody"], [*where, "requestBody"])
+            operation.body = self.body(spec["requestBody"], [*where, "requestBody"], operation)
         for status, response in spec.get("responses", {}).items():
             operation.responses.append(
                 Response(str(status), response, [*where, "responses", str(status)])
             )
         return operation
 
-    def parameter(self, spec: dict[str, Any], where: list[str | int]) -> Parameter | None:
+    def parameter(
+        self, spec: dict[str, Any], where: list[str | int], operation: Operation
+    ) -> Parameter | None:
         name, location = str(spec["name"]), str(spec["in"])
         if location == "header" and name.lower() in _IGNORED_HEADERS:
             self.note(where, f"the header {name} is not a parameter (OpenAPI ignores it)")
             return None
         if "schema" not in spec:
-            self.problem(where, "a parameter with content instead of a schema is not supported")
+            operation.problems.append(
+                f"{pointer(where)}: a parameter with content instead of a schema is not supported"
+            )
             return None
         if location == "path" and not name.isidentifier():
-            self.problem(where, f"the path parameter {name!r} must be a Python identifier")
+            operation.problems.append(
+                f"{pointer(where)}: the path parameter {name!r} must be a Python identifier"
+            )
             return None
         extensions = [key for key in spec if key.startswith("x-")]
         for kept in (
@@ -257,58 +290,65 @@ class _Reader:
                 schema[name_] = spec[name_]
         return Parameter(name, location, bool(spec.get("required")), schema, [*where, "schema"])
 
-    def body(self, spec: dict[str, Any], where: list[str | int]) -> Body | None:
+    def body(
+        self, spec: dict[str, Any], where: list[str | int], operation: Operation
+    ) -> Body | None:
         content = spec.get("content") or {}
-        chosen = next((t for t in content if _is_json(t)), None) or next(
-            (t for t in content if t in BODY_LOCATIONS), None
+        chosen = (
+            next((t for t in content if _is_json(t)), None)
+            or next((t for t in content if _media(t) == _FORM), None)
+            or next((t for t in content if _media(t) == _MULTIPART), None)
+            or next(iter(content), None)
         )
         if chosen is None:
-            self.problem(
-                [*where, "content"],
-                f"no request body media type the service can parse: {sorted(content)}; "
-                "application/json (or +json) and application/x-www-form-urlencoded are supported",
-            )
+            operation.problems.append(f"{pointer([*where, 'content'])}: the body has no media type")
             return None
         for other in content:
             if other != chosen:
                 self.note([*where, "content", other], f"not accepted: the service takes {chosen}")
-        media = content[chosen]
+        media = content[chosen] or {}
         schema = media.get("schema") or {}
-        target = self.target(schema["$ref"]) if "$ref" in schema else schema
-        if (
-            target.get("type", "object") != "object"
-            or not {"properties", "allOf"} & set(target)
-            or {"oneOf", "anyOf"} & set(target)
-        ):
-            self.problem(
-                [*where, "content", chosen, "schema"],
-                "a request body must be an object schema with properties",
+        is_object = self.is_class(schema)
+        if _is_json(chosen):
+            kind = "object" if is_object else "value"
+        elif _media(chosen) in (_FORM, _MULTIPART) and is_object:
+            kind = "form" if _media(chosen) == _FORM else "multipart"
+        else:
+            kind = "raw"
+            self.note(
+                [*where, "content", chosen],
+                "handed to the handler as bytes, as sent: documented, not checked",
             )
-            return None
         if "encoding" in media:
             self.note([*where, "content", chosen, "encoding"], "not carried into the contract")
-        location = "json" if _is_json(chosen) else BODY_LOCATIONS[chosen]
         description = spec.get("description")
-        return Body(chosen, location, schema, bool(spec.get("required")), description, where, media)
+        return Body(chosen, kind, schema, bool(spec.get("required")), description, where, media)
 
 
-def read_operations(document: dict[str, Any]) -> tuple[list[Operation], list[str], list[str]]:
+def _media(content_type: str) -> str:
+    return content_type.split(";")[0].strip().lower()
+
+
+def read_operations(
+    document: dict[str, Any], is_class: Callable[[dict[str, Any]], bool]
+) -> tuple[list[Operation], list[str]]:
     """Every operation under ``paths`` of a validated document.
 
-    :returns: the operations, notes (what is carried differently, with where)
-        and problems (what cannot be imported, with where).
+    :param is_class: whether a body's schema is an object a schema class says exactly
+        (:meth:`~relaykit.spec.schemas.SchemaConverter.is_class`); others are read whole.
+    :returns: the operations, each with the problems that keep it from being
+        imported, and notes (what is carried differently, with where).
     """
-    reader = _Reader(document)
+    reader = _Reader(document, is_class)
     operations = reader.operations()
     seen: dict[str, Operation] = {}
     for operation in operations:
         first = seen.setdefault(operation.handler, operation)
         if first is not operation:
-            reader.problem(
-                operation.where,
-                f"operationId {operation.operation_id!r} gives the handler name "
-                f"{operation.handler!r}, as {first.operation_id!r} does",
+            operation.problems.append(
+                f"{pointer(operation.where)}: operationId {operation.operation_id!r} gives the "
+                f"handler name {operation.handler!r}, as {first.operation_id!r} does"
             )
     for name in document.get("webhooks") or {}:
         reader.note(["webhooks", name], "not imported: webhooks are calls the service makes")
-    return operations, reader.notes, reader.problems
+    return operations, reader.notes

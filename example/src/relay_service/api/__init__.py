@@ -11,13 +11,13 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from flask import Flask
-from flask import Response
 from flask_smorest import Blueprint
 
 from ..about import API_PREFIX
 from ..about import DESCRIPTION
 from ..about import DISTRIBUTION
 from ..about import OPENAPI_VERSION
+from ..about import SERVICE_ROUTES_PREFIX
 from ..about import TITLE
 from ..settings import Settings
 from . import health
@@ -25,16 +25,18 @@ from . import registry
 from .docs import docs_assets_blueprint
 from .docs import docs_config
 from .events import views as events
+from .fields import documentable
 from .intake import check_pipeline_settings
 from .intake import install_handoff
 from .openapi import ServiceApi
 from .problems import register_error_handlers
+from .routing import install_concrete_paths
 
 __all__ = ["BLUEPRINTS", "register_api"]
 
 #: The service's resources, in the order the contract lists them.
 BLUEPRINTS: tuple[tuple[Blueprint, str], ...] = (
-    (health.blp, ""),
+    (health.blp, SERVICE_ROUTES_PREFIX),
     (events.blp, API_PREFIX),
     *registry.BLUEPRINTS,
 )
@@ -47,20 +49,13 @@ def _register_components(api: ServiceApi) -> None:
         if name in api.spec.components.schemas:
             continue
         if isinstance(schema, dict):
-            api.spec.components.schema(name, schema)
+            api.spec.components.schema(name, documentable(schema))
         else:
             api.spec.components.schema(name, schema=schema)
     for name, scheme in registry.SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
     for tag in registry.TAGS:
         api.spec.tag(tag)
-
-
-def _sort_allow(response: Response) -> Response:
-    # Werkzeug builds Allow from a set, whose order changes from process to process.
-    if response.allow:
-        response.headers["Allow"] = ", ".join(sorted(response.allow))
-    return response
 
 
 def register_api(app: Flask, settings: Settings) -> ServiceApi:
@@ -78,7 +73,7 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
     api = ServiceApi(app)
     install_handoff(app, settings)
     register_error_handlers(app)
-    app.after_request(_sort_allow)
+    install_concrete_paths(app)
     _register_components(api)
     for blueprint, url_prefix in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=url_prefix or None)

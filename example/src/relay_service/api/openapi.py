@@ -28,6 +28,7 @@ from werkzeug.routing import Rule
 
 from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import REQUEST_ID_PATTERN
+from .fields import written_schema
 from .problems import handle_http_exception
 from .schemas import PROBLEM_CONTENT_TYPE
 from .schemas import PROBLEM_RESPONSES
@@ -77,6 +78,18 @@ def component_name(schema: type[ma.Schema] | ma.Schema) -> str | None:
         return None
     component: str | None = getattr(schema_class.Meta, "component", None)
     return component or resolver(schema_class)
+
+
+def _array_style(parameter: Any) -> None:
+    """Give an array header or path parameter the style OpenAPI allows there.
+
+    apispec writes ``style: form`` for every array parameter; headers and path
+    segments take ``simple`` (comma-separated), which is how they are parsed.
+    """
+    in_one_value = isinstance(parameter, dict) and parameter.get("in") in ("header", "path")
+    if in_one_value and parameter.get("style") == "form":
+        parameter["style"] = "simple"
+        parameter.pop("explode", None)
 
 
 class ContractPlugin(BasePlugin):
@@ -153,6 +166,8 @@ class ContractPlugin(BasePlugin):
                 operation["operationId"] = operation_id(rule, method, len(operations or {}))
             self._claim(operation["operationId"], f"{method.upper()} {path}")
             validated_parameters = bool(operation.get("parameters"))
+            for parameter in operation.get("parameters", []):
+                _array_style(parameter)
             operation.setdefault("parameters", []).append(REQUEST_ID_COMPONENT)
             responses = {
                 str(status): self._shared_or_own(str(status), response)
@@ -214,6 +229,8 @@ class ServiceApi(Api):
                 "extra_plugins": [ContractPlugin()],
             },
         )
+        # Last, so a field checked as written is documented as written.
+        self.ma_plugin.converter.add_attribute_function(written_schema)
 
     def _register_pagination_header(self) -> None:
         # The service does not paginate; flask-smorest would otherwise put its

@@ -17,10 +17,12 @@ from flask import Response
 from flask import send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
+from ..about import SERVICE_ROUTES_PREFIX
+
 __all__ = ["DOCS_ASSETS_PREFIX", "docs_assets_blueprint", "docs_config"]
 
 #: URL prefix of the docs assets.
-DOCS_ASSETS_PREFIX = "/docs/assets"
+DOCS_ASSETS_PREFIX = f"{SERVICE_ROUTES_PREFIX}/docs/assets"
 
 #: Swagger UI settings: no validator badge, which would call a public server.
 SWAGGER_UI_CONFIG: dict[str, Any] = {
@@ -42,11 +44,15 @@ def redoc_root() -> Path:
 
 
 def docs_config(enabled: bool) -> dict[str, Any]:
-    """flask-smorest settings for ``/openapi.json``, ``/docs`` and ``/redoc``.
+    """flask-smorest settings for ``/openapi.json``, ``/docs`` and ``/redoc``, under
+    :data:`SERVICE_ROUTES_PREFIX`.
 
     :param enabled: serve the two docs pages; ``/openapi.json`` is always served.
     """
-    config: dict[str, Any] = {"OPENAPI_URL_PREFIX": "/", "OPENAPI_JSON_PATH": "openapi.json"}
+    config: dict[str, Any] = {
+        "OPENAPI_URL_PREFIX": f"{SERVICE_ROUTES_PREFIX}/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
     if enabled:
         config |= {
             "OPENAPI_SWAGGER_UI_PATH": "docs",

@@ -4,7 +4,8 @@
     python -m <package>.observability.probe [URL]
 
 Exits 0 when the URL answers 2xx within a few seconds, and 1 otherwise, with one
-line saying why. The default URL is the service's ``/livez`` on ``RELAY_PORT``.
+line saying why. The default URL is the service's ``/livez`` on ``RELAY_PORT``
+(under ``SERVICE_ROUTES_PREFIX``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import urllib.error
 import urllib.request
 
+from ..about import SERVICE_ROUTES_PREFIX
 from ..settings import Settings
 from ..settings import SettingsError
 
@@ -41,7 +43,8 @@ def main(argv: list[str] | None = None) -> None:
         url = arguments[0]
     else:
         try:
-            url = f"http://127.0.0.1:{Settings.from_env().port}/livez"
+            port = Settings.from_env().port
+            url = f"http://127.0.0.1:{port}{SERVICE_ROUTES_PREFIX}/livez"
         except SettingsError as error:
             raise SystemExit(f"configuration error: {error}") from None
     reason = probe(url)
