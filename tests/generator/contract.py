@@ -20,11 +20,15 @@ The documented differences, each set aside here and nowhere else:
 - of a request body's media types, only the one the service parses is served;
 - an operation without tags is tagged with its blueprint's name; one without an
   operationId gets a derived one;
+- an operation's ``servers`` are not carried, and an answer's empty ``content`` is none;
 - in schemas: ``allOf`` is flattened, ``required`` is a set, ``type: object`` is
   implied by ``properties``, a 3.1 exclusive bound may come with the same inclusive
-  one, an ``additionalProperties`` schema is documented as ``true``, an object that
-  forbids other properties keeps its description in the code only, and the default
-  of a required property moves into the docs (marshmallow has none for it).
+  one, an ``additionalProperties`` schema is documented as ``true`` (or not at all, the
+  same), the default
+  of a required property moves into the docs (marshmallow has none for it), ``const``
+  is an ``enum`` of one value, ``unevaluatedProperties: false`` is
+  ``additionalProperties: false`` (allOf being merged), and a boolean subschema is
+  written as the object it means (``{}`` or ``{"not": {}}``).
 """
 
 from __future__ import annotations
@@ -78,8 +82,17 @@ def normalised_schema(schema: Any) -> Any:
         # apispec's way to write a nullable $ref in 3.0: that schema, nullable.
         referred = schema.pop("anyOf")[0]
         schema = {**schema, **referred, "nullable": True}
+    if "const" in schema:  # checked and written as an enum of one value
+        schema["enum"] = [schema.pop("const")]
+    if schema.get("unevaluatedProperties") is False:  # the same, once allOf is merged
+        del schema["unevaluatedProperties"]
+        schema["additionalProperties"] = False
     if "allOf" in schema:
-        merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
+        merged: dict[str, Any] = {
+            "type": "object",
+            "properties": dict(schema.pop("properties", {})),
+            "required": list(schema.pop("required", [])),
+        }
         for part in schema.pop("allOf"):
             part = normalised_schema(part)
             merged["properties"].update(part.get("properties", {}))
@@ -103,10 +116,9 @@ def normalised_schema(schema: Any) -> Any:
             else prop
             for name, prop in schema["properties"].items()
         }
-    if isinstance(schema.get("additionalProperties"), dict):
-        schema["additionalProperties"] = True
-    if schema.get("additionalProperties") is False:
-        schema.pop("description", None)
+    extra = schema.get("additionalProperties")
+    if extra is True or isinstance(extra, dict):
+        del schema["additionalProperties"]  # documented as true, which is the default
     for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
         value = schema.get(exclusive)
         if not isinstance(value, bool) and value is not None and schema.get(bound) == value:
@@ -115,7 +127,22 @@ def normalised_schema(schema: Any) -> Any:
         schema["required"] = sorted(set(schema["required"]))
         if not schema["required"]:
             del schema["required"]
+    for key in ("items", "not"):
+        if key in schema:
+            schema[key] = _subschema(schema[key])
+    for key in ("allOf", "oneOf", "anyOf"):
+        if isinstance(schema.get(key), list):
+            schema[key] = [_subschema(part) for part in schema[key]]
+    if isinstance(schema.get("properties"), dict):
+        schema["properties"] = {n: _subschema(p) for n, p in schema["properties"].items()}
     return {key: normalised_schema(value) for key, value in schema.items()}
+
+
+def _subschema(schema: Any) -> Any:
+    """A boolean subschema as the object it means: ``{}`` or ``{"not": {}}``."""
+    if isinstance(schema, bool):
+        return {} if schema else {"not": {}}
+    return schema
 
 
 def _schemas_normalised(node: Any) -> Any:
@@ -150,6 +177,8 @@ def _response(response: dict[str, Any]) -> dict[str, Any]:
             name: {**header, "schema": normalised_schema(header.get("schema", {}))}
             for name, header in headers.items()
         }
+    if response.get("content") == {}:  # no media type is no content
+        del response["content"]
     if "content" in response:
         response["content"] = {
             media_type: {**media, "schema": normalised_schema(media.get("schema", {}))}
@@ -177,6 +206,7 @@ def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             ]
             if parameters:
                 operation["parameters"] = sorted(parameters, key=lambda p: (p["in"], p["name"]))
+            operation.pop("servers", None)  # the service answers on its own address
             if "security" not in operation and "security" in document:
                 operation["security"] = document["security"]
             if "callbacks" in operation:

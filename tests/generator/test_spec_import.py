@@ -25,10 +25,16 @@ from .test_spec_schemas import shared_specs
 
 pytestmark = pytest.mark.renders
 
-#: Documents we wrote, one per OpenAPI version, covering every supported construct, and
-#: one of bodies that are no JSON objects and names the service has too.
+#: Documents we wrote: one per OpenAPI version covering every supported construct, one of
+#: bodies that are no JSON objects and names the service has too, one over several files.
 OWN_SPECS = [
-    SPECS / name for name in ("operations-3.0.yaml", "operations-3.1.yaml", "bodies-3.1.yaml")
+    SPECS / name
+    for name in (
+        "operations-3.0.yaml",
+        "operations-3.1.yaml",
+        "bodies-3.1.yaml",
+        "load/multi/openapi.yaml",
+    )
 ]
 
 
@@ -200,7 +206,7 @@ OK = {"200": {"description": "ok"}}
         (
             {"/items/{item-id}": {"get": {"parameters": [{"name": "item-id", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": OK}}},
             "#/paths/~1items~1{item-id}/get/parameters/0: the path parameter 'item-id' must be a "
-            "Python identifier",
+            "Python identifier and no keyword",
         ),
         (
             {"/search": {"get": {"parameters": [{"name": "q", "in": "query", "content": {"application/json": {"schema": {"type": "object"}}}}], "responses": OK}}},
@@ -383,6 +389,50 @@ def test_a_document_may_use_the_service_s_names_and_paths_that_are_not_its_route
     assert health["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ImportedProblem"
     }
+
+
+#: What documents in the wild get wrong and other tools take: a 3.0-style exclusive
+#: bound in 3.1, and a default its own schema refuses.
+SLIPS = document_with(
+    {
+        "/items": {
+            "get": {
+                "operationId": "listItems",
+                "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "exclusiveMinimum": True, "default": "first"}}],
+                "responses": OK,
+            }
+        }
+    }
+)  # fmt: skip
+
+
+def test_lenient_imports_what_other_tools_tolerate_and_warns_of_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write(tmp_path, SLIPS)
+    service = render(tmp_path / "service", {})
+    with installed(service):
+        assert main(["import-spec", str(source), "--project", str(service)]) == 1
+        strict = capsys.readouterr().err
+        assert not (service / "src/relay_service/api/imported").exists()
+        command = ["import-spec", str(source), "--project", str(service), "--lenient"]
+        assert main(command) == 0
+        warned = [
+            line.removeprefix("  warning: ").split(": ")[0]
+            for line in capsys.readouterr().err.splitlines()
+            if line.startswith("  warning: ")
+        ]
+        # Each slip is a warning now, at its place; strict mode refused the first.
+        assert sorted(warned) == [
+            "#/paths/~1items/get/parameters/0/schema/default",
+            "#/paths/~1items/get/parameters/0/schema/exclusiveMinimum",
+        ]
+        assert f"  {warned[0]}: True is not of type 'number'" in strict
+        served = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
+        page = served["paths"]["/items"]["get"]["parameters"][0]["schema"]
+        assert page["exclusiveMinimum"] == 1  # the 3.1 way of saying it
+        assert "default" not in page
+        assert_passes_its_own_checks(service)
 
 
 def test_an_invalid_document_is_refused_with_every_error(

@@ -56,6 +56,9 @@ def problems_of(source: Path, *, lenient: bool = False) -> list[str]:
     return refused.value.problems
 
 
+OK = {"200": {"description": "ok"}}
+
+
 def one_operation(operation: dict[str, Any], path: str = "/a") -> dict[str, Any]:
     return {path: {"get": operation}}
 
@@ -639,3 +642,37 @@ def test_yaml_dates_are_strings(tmp_path: Path) -> None:
         "openapi: 3.1.0\ninfo: {title: t, version: 2026-01-01}\npaths: {}\n", encoding="utf-8"
     )
     assert load_spec(source).document["info"]["version"] == "2026-01-01"
+
+
+def test_an_extension_that_refers_to_another_file_is_left_out_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    # Code samples and docs pages: no OpenAPI, and nothing the service serves.
+    operation = {"responses": OK, "x-codeSamples": [{"lang": "C#", "source": {"$ref": "get.cs"}}]}
+    source = write(tmp_path, "openapi.yaml", document(**{"paths": one_operation(operation)}))
+    loaded = load_spec(source)
+    assert "x-codeSamples" not in loaded.document["paths"]["/a"]["get"]
+    assert loaded.warnings == ["#/paths/~1a/get/x-codeSamples: refers to another file; left out"]
+
+
+FILTER = {"name": "filter", "in": "query", "schema": {"type": "string"}}
+
+
+@pytest.mark.parametrize("lenient", [False, True])
+def test_what_a_reference_object_has_beside_its_ref_is_ignored_or_applied_when_lenient(
+    tmp_path: Path, lenient: bool
+) -> None:
+    operation = {
+        "parameters": [{"$ref": "#/components/parameters/Filter", "required": True}],
+        "responses": OK,
+    }
+    spec = document(paths=one_operation(operation), components={"parameters": {"Filter": FILTER}})
+    loaded = load_spec(write(tmp_path, "openapi.yaml", spec), lenient=lenient)
+    parameter = loaded.document["paths"]["/a"]["get"]["parameters"][0]
+    at = "#/paths/~1a/get/parameters/0/required: beside a $ref, "
+    if lenient:
+        assert parameter == {**FILTER, "required": True}
+        assert loaded.warnings == [at + "applied to a copy of #/components/parameters/Filter"]
+    else:
+        assert parameter == {"$ref": "#/components/parameters/Filter"}
+        assert loaded.warnings == [at + "ignored as OpenAPI says"]

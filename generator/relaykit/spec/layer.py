@@ -172,6 +172,7 @@ def _write(
         "schemas.py.jinja",
         source_name=source_name,
         classes=converter.module.source(),
+        body_fields=writer.body_fields,
         imports=converter.module.imports,
     )
     layer.generated["api/imported/__init__.py"] = _package(
@@ -193,8 +194,6 @@ def _blueprint_module(
         views=views,
         handlers=sorted(view.handler for view in views),
         schemas=sorted({schema for view in views for schema in view.schemas}),
-        uses_fields=any(view.uses_fields for view in views),
-        uses_components=any("COMPONENTS" in d for view in views for d in view.decorators),
     )
 
 

@@ -109,7 +109,8 @@ def load_spec(source: Path, *, lenient: bool = False) -> LoadedSpec:
     problems = bundler.bundle() or _dangling(document)
     if problems:
         raise SpecError(source, problems)
-    warnings = _Values(document, version).mismatched_examples()
+    warnings = bundler.warnings + _reference_siblings(document, lenient=lenient)
+    warnings += _Values(document, version).mismatched_examples()
     if lenient:
         warnings += _tolerate(document, version)
     problems = [bundler.origin(problem) for problem in _validate(document, version)]
@@ -119,6 +120,81 @@ def load_spec(source: Path, *, lenient: bool = False) -> LoadedSpec:
 
 
 # Reading files
+
+
+def _reference_siblings(document: dict[str, Any], *, lenient: bool) -> list[str]:
+    """What is written beside the ``$ref`` of a Reference Object (not a schema's).
+
+    OpenAPI ignores it (a ``summary`` or ``description`` aside), so it is left out;
+    ``lenient`` applies it to a copy of what the ref names instead, as tools that
+    take it mean it (``$ref: Filter.yaml`` with ``required: true``).
+    """
+    warnings: list[str] = []
+
+    def visit(node: Any, where: Parts) -> None:
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                visit(item, [*where, index])
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        ignored = sorted(set(node) - {"$ref", "summary", "description"})
+        if (
+            isinstance(ref, str)
+            and ref.startswith("#/components/")
+            and not ref.startswith("#/components/schemas/")
+            and ignored
+        ):
+            at = pointer([*where, ignored[0]])
+            found, target = _lookup(document, ref[1:])
+            if lenient and found and isinstance(target, dict):
+                merged = {**target, **{key: node[key] for key in node if key != "$ref"}}
+                node.clear()
+                node.update(merged)
+                warnings.append(f"{at}: beside a $ref, applied to a copy of {ref}")
+            else:
+                for key in ignored:
+                    del node[key]
+                warnings.append(f"{at}: beside a $ref, ignored as OpenAPI says")
+        for key, value in node.items():
+            if key != "$ref":
+                visit(value, [*where, key])
+
+    visit(document, [])
+    return warnings
+
+
+def _drop_external_extensions(node: Any, where: Parts) -> list[str]:
+    """Remove each ``x-`` extension that refers to another file, with a warning each.
+
+    Extensions say nothing the service serves, and their refs often name what is no
+    OpenAPI at all (code samples, a Markdown page, a file of another repository).
+    """
+    warnings: list[str] = []
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            warnings += _drop_external_extensions(item, [*where, index])
+    elif isinstance(node, dict):
+        for key in list(node):
+            if isinstance(key, str) and key.startswith("x-") and _external_refs(node[key]):
+                del node[key]
+                warnings.append(f"{pointer([*where, key])}: refers to another file; left out")
+            else:
+                warnings += _drop_external_extensions(node[key], [*where, key])
+    return warnings
+
+
+def _external_refs(node: Any) -> bool:
+    """Whether ``node`` holds a ``$ref`` to another file."""
+    if isinstance(node, list):
+        return any(_external_refs(item) for item in node)
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and not ref.startswith("#"):
+            return True
+        return any(_external_refs(value) for value in node.values())
+    return False
 
 
 class _UnparsableError(Exception):
@@ -328,6 +404,8 @@ class _Bundler:
         self.owners: dict[tuple[str, str], _Target | None] = {}
         #: targets whose content is in the document already
         self.placed: set[_Target] = set()
+        #: extensions left out since they refer to other files (code samples, docs pages)
+        self.warnings: list[str] = _drop_external_extensions(document, [])
         #: targets being inlined (a cycle through them cannot be)
         self.inlining: set[_Target] = set()
         #: what was bundled in, visited already
@@ -404,7 +482,10 @@ class _Bundler:
         shown = os.path.relpath(target.file, self.root.parent)
         if target.file not in self.files:
             try:
-                self.files[target.file] = _parse(target.file, target.file.read_text("utf-8"))
+                content = _parse(target.file, target.file.read_text("utf-8"))
+                dropped = _drop_external_extensions(content, [])
+                self.warnings += [f"{warning} (in {shown})" for warning in dropped]
+                self.files[target.file] = content
             except FileNotFoundError:
                 return None, f"there is no file {shown}"
             except OSError as error:

@@ -9,6 +9,7 @@ operation that has none of its own.
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,8 +33,9 @@ __all__ = [
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 #: How a service reads a request body, by what it is:
-#: ``object``: a JSON object, loaded through its schema class;
-#: ``value``: any other JSON value (array, scalar, ``oneOf``...), checked by one field;
+#: ``object``: an application/json object, loaded through its schema class;
+#: ``value``: any other JSON value (array, scalar, ``oneOf``, a +json object), checked by
+#: one field;
 #: ``form``: ``application/x-www-form-urlencoded``, through its schema class;
 #: ``multipart``: ``multipart/form-data``, fields and files through its schema class;
 #: ``raw``: any other media type, handed over as bytes (documented, not checked).
@@ -266,9 +268,10 @@ class _Reader:
                 f"{pointer(where)}: a parameter with content instead of a schema is not supported"
             )
             return None
-        if location == "path" and not name.isidentifier():
+        if location == "path" and (not name.isidentifier() or keyword.iskeyword(name)):
             operation.problems.append(
-                f"{pointer(where)}: the path parameter {name!r} must be a Python identifier"
+                f"{pointer(where)}: the path parameter {name!r} must be a Python identifier "
+                "and no keyword"
             )
             return None
         extensions = [key for key in spec if key.startswith("x-")]
@@ -310,7 +313,8 @@ class _Reader:
         schema = media.get("schema") or {}
         is_object = self.is_class(schema)
         if _is_json(chosen):
-            kind = "object" if is_object else "value"
+            # webargs reads application/json bodies; a +json one is read whole.
+            kind = "object" if is_object and _media(chosen) == "application/json" else "value"
         elif _media(chosen) in (_FORM, _MULTIPART) and is_object:
             kind = "form" if _media(chosen) == _FORM else "multipart"
         else:

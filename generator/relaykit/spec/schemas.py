@@ -51,6 +51,10 @@ __all__ = [
 #: Keywords written into metadata as they are: apispec copies them into the contract.
 _DOCUMENTING = ("title", "description", "example", "examples", "deprecated", "externalDocs", "xml")
 
+#: Keywords of an object schema its class writes into the contract as they are
+#: (``Meta.documented``), besides its title and description.
+_CLASS_DOCUMENTING = ("example", "examples", "deprecated", "externalDocs", "xml", "discriminator")
+
 #: Formats with a marshmallow field that checks them (``Timestamp`` is the service's).
 _FORMAT_FIELDS = {
     "date-time": "Timestamp",
@@ -83,12 +87,17 @@ _MERGING = {
 }  # fmt: skip
 
 #: Names a property cannot have as an attribute of a marshmallow schema class.
+#: The names the classes may use from the service's ``api/fields.py``.
+_FIELDS_NAMES = ("Timestamp", "IntegerFormat", "JSONSchemaValue")
+
 _SCHEMA_ATTRIBUTES = {
     "Meta", "OPTIONS_CLASS", "TYPE_MAPPING", "dict_class", "context", "declared_fields",
     "dump", "dump_fields", "dump_only", "dumps", "error_messages", "exclude", "fields",
     "from_dict", "get_attribute", "handle_error", "load", "load_fields", "load_only",
     "loads", "many", "on_bind_field", "only", "opts", "ordered", "partial", "set_class",
     "unknown", "validate",
+    # the modules and names the generated class bodies use: a field must not hide them
+    "ma", "flask_smorest", "webargs", "COMPONENTS", *_FIELDS_NAMES,
 }  # fmt: skip
 
 _COMPONENT_REF = re.compile(r"#/components/schemas/([^/]+)")
@@ -161,6 +170,8 @@ class SchemaClass:
     inline: bool = False
     #: The document's name of the component it is (``Meta.component``).
     component: str | None = None
+    #: What the contract says of it beside its fields (``Meta.documented``).
+    documented: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -209,9 +220,10 @@ class SchemaModule:
                 lines.append(f"        component = {schema.component!r}")
             if schema.title:
                 lines.append(f"        title = {schema.title!r}")
-            # apispec writes a Meta description only in place of additionalProperties.
-            if schema.description and schema.unknown == "ma.EXCLUDE":
+            if schema.description:
                 lines.append(f"        description = {schema.description!r}")
+            if schema.documented:
+                lines.append(f"        documented = {schema.documented!r}")
             for attribute_, source in schema.fields:
                 lines += ["", f"    {attribute_} = {source}"]
             blocks.append("\n".join(lines))
@@ -466,10 +478,14 @@ class SchemaConverter:
         extra = flat.get("additionalProperties")
         if extra is False:
             converted.unknown = "ma.RAISE"
-            if converted.description:
-                self.note([*where, "description"], "kept in the code, not in the contract")
         elif extra is not None:
             converted.unknown = "ma.INCLUDE"
+        # What a class says of itself beside its fields, for the contract only.
+        converted.documented = {
+            key: value
+            for key, value in schema.items()
+            if key in _CLASS_DOCUMENTING or key.startswith("x-")
+        }
         return converted
 
     def ref_target(self, ref: str, where: list[str | int]) -> str | None:
@@ -517,8 +533,10 @@ class SchemaConverter:
                 if target in self.expanding or self.contains_itself(target):
                     return self.written_field(schema, [o for o in options if "allow_none" not in o])
                 self.expanding.add(target)
+                # What is said beside the ref (nullable, readOnly, docs) still holds.
+                siblings = {key: value for key, value in schema.items() if key != "$ref"}
                 source = self.field(
-                    {**self.components[target], **metadata},
+                    {**self.components[target], **siblings},
                     ["components", "schemas", target],
                     required=required,
                     data_key=data_key,

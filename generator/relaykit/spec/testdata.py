@@ -40,8 +40,9 @@ _FORMATTED = {
     "url": "https://example.com/",
 }
 
-#: How deep optional recursion goes before it stops.
-_DEPTH = 8
+#: How deep values go before recursion stops; every $ref, allOf and choice counts, so a
+#: chain of parents (allOf of a $ref of an allOf...) is filled in whole.
+_DEPTH = 24
 
 
 def example_value(
@@ -59,6 +60,13 @@ def example_value(
     """
     version = openapi or _guess_version(schema, components)
     return _Examples(components, version).value(schema, depth)
+
+
+def _naming(discriminator: dict[str, Any], branch: dict[str, Any]) -> str:
+    """The discriminator value that names ``branch``: its mapping key, else its component."""
+    ref = str(branch.get("$ref", ""))
+    mapping = discriminator.get("mapping") or {}
+    return next((key for key, target in mapping.items() if target == ref), ref.rsplit("/", 1)[-1])
 
 
 def _guess_version(schema: dict[str, Any], components: dict[str, Any]) -> str:
@@ -94,6 +102,25 @@ class _Examples:
             return False
         return all(_read_only_missing(error) for error in errors)
 
+    def inherited(self, schema: dict[str, Any]) -> dict[str, Any] | None:
+        """The discriminator the branches of a oneOf/anyOf have from a parent they extend
+        with allOf, when they share one (as ``api/fields.py`` reads it)."""
+        found = []
+        for branch in schema.get("oneOf") or schema.get("anyOf") or []:
+            target = self.components.get(component_ref(str(branch.get("$ref", ""))) or "")
+            if not isinstance(target, dict):
+                return None
+            parents = [target] + [
+                self.components.get(component_ref(str(part.get("$ref", ""))) or "", {})
+                for part in target.get("allOf", [])
+            ]
+            own = next((p["discriminator"] for p in parents if "discriminator" in p), None)
+            if not isinstance(own, dict):
+                return None
+            found.append(own)
+        names = {str(discriminator.get("propertyName")) for discriminator in found}
+        return found[0] if len(names) == 1 else None
+
     def value(self, schema: Any, depth: int) -> Any:
         if not isinstance(schema, dict):
             return None
@@ -109,7 +136,7 @@ class _Examples:
 
     def candidates(self, schema: dict[str, Any], depth: int) -> Iterator[Any]:
         """Values to try for ``schema``, the likeliest first."""
-        if depth > 3 * _DEPTH:  # a schema that contains itself, through choices only
+        if depth > _DEPTH:  # a schema that contains itself
             return
         read_only = {
             name
@@ -149,11 +176,19 @@ class _Examples:
                 own_value = self.value(own, depth) if set(own) - {"description", "title"} else {}
                 yield {**merged, **(own_value if isinstance(own_value, dict) else {})}
             yield from scalars
+        discriminator = schema.get("discriminator") or self.inherited(schema)
         for choice in ("oneOf", "anyOf"):
             for branch in schema.get(choice) or []:
-                if isinstance(branch, dict):
-                    own = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
-                    yield from self.candidates({**own, **_without_docs(branch)}, depth + 1)
+                if not isinstance(branch, dict):
+                    continue
+                own = {k: v for k, v in schema.items() if k not in ("oneOf", "anyOf")}
+                own.pop("discriminator", None)
+                for candidate in self.candidates({**own, **_without_docs(branch)}, depth + 1):
+                    if isinstance(discriminator, dict) and isinstance(candidate, dict):
+                        # The discriminating property names the branch the value is for.
+                        name = discriminator.get("propertyName")
+                        candidate = {**candidate, name: _naming(discriminator, branch)}
+                    yield candidate
         kinds = _kinds(schema)
         for kind in kinds:
             yield from self.built(schema, kind, depth)

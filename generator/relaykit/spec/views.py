@@ -10,6 +10,7 @@ added to the converter's module as they are made.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -68,10 +69,8 @@ class View:
     decorators: list[str]
     signature: str
     keywords: str
-    #: Classes of the schemas module the decorators name.
+    #: Classes and body fields of the schemas module the decorators name.
     schemas: set[str] = field(default_factory=set)
-    #: Whether a decorator builds a marshmallow field (``ma.fields...``).
-    uses_fields: bool = False
 
 
 class ViewWriter:
@@ -79,6 +78,8 @@ class ViewWriter:
 
     def __init__(self, converter: SchemaConverter) -> None:
         self.converter = converter
+        #: Fields of the schemas module that check a whole body: name -> source.
+        self.body_fields: dict[str, str] = {}
 
     def problems_since(self, count: int) -> list[str]:
         """The converter's problems found after it had ``count``."""
@@ -109,8 +110,8 @@ class ViewWriter:
             source = converter.field(
                 parameter.schema, parameter.where, required=required, data_key=data_key
             )
-            if location in ("header", "path") and source.startswith(_LIST):
-                # One header or path segment holds the whole array, comma-separated.
+            if location in ("header", "path", "cookie") and source.startswith(_LIST):
+                # One header, path segment or cookie holds the whole array, comma-separated.
                 source = _DELIMITED_LIST + source.removeprefix(_LIST)
             schema.fields.append((name, source))
         converter.strict_numbers = True
@@ -193,13 +194,11 @@ class ViewWriter:
                 decorators.append(f"@blp.arguments({schema}, location={name!r}, arg_name={name!r})")
         docs = dict(operation.docs)
         docs["operationId"] = operation.operation_id
-        uses_fields = False
         body = operation.body
         if body is not None:
             decorator, schema, request_body = self.body(operation, camel)
             decorators.append(decorator)
             used |= {schema} if schema else set()
-            uses_fields = schema is None and "ma.fields" in decorator
             if request_body is not None:
                 docs["requestBody"] = request_body
         overrides = self.responses(operation, camel, decorators, used)
@@ -218,12 +217,12 @@ class ViewWriter:
             signature=f"*, {signature}, **_path: Any" if signature else "**_path: Any",
             keywords=", ".join(f"{name}={name}" for name in arguments),
             schemas={schema for schema in used if schema != "ma.Schema"},
-            uses_fields=uses_fields,
         )
 
     def body(self, operation: Operation, camel: str) -> tuple[str, str | None, Any]:
-        """The body's decorator, the class it names (if any), and the ``requestBody``
-        the view documents itself (None when ``arguments`` documents it)."""
+        """The body's decorator, the class or field of the schemas module it names (if
+        any), and the ``requestBody`` the view documents itself (None when
+        ``arguments`` documents it)."""
         body = operation.body
         assert body is not None
         schema_where = [*body.where, "content", body.content_type, "schema"]
@@ -238,12 +237,12 @@ class ViewWriter:
             return f"@blp.body(None, {media_type!r}, required={body.required})", None, request_body
         if body.kind == "value":
             self.converter.strict_numbers = True
-            source = self.converter.field(body.schema, schema_where, required=body.required)
-            return (
-                f"@blp.body({source}, {media_type!r}, required={body.required})",
-                None,
-                request_body,
+            name = re.sub(r"(?<!^)(?=[A-Z])", "_", f"{camel}Body").upper()
+            self.body_fields[name] = self.converter.field(
+                body.schema, schema_where, required=body.required
             )
+            decorator = f"@blp.body({name}, {media_type!r}, required={body.required})"
+            return decorator, name, request_body
         if body.kind == "multipart":
             schema = self.multipart_class(body.schema, schema_where, f"{camel}Body")
         else:

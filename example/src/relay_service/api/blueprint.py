@@ -116,7 +116,7 @@ class JSONBodyParser(FlaskParser):
     __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}  # noqa: RUF012
 
 
-def read_body(field: ma.fields.Field | None, media_type: str, *, required: bool) -> Any:
+def read_body(field: ma.fields.Field[Any] | None, media_type: str, *, required: bool) -> Any:
     """The current request's body as the contract has it, for :meth:`Blueprint.body`.
 
     :param field: checks a JSON body; None hands the bytes over as sent.
@@ -155,7 +155,7 @@ class Blueprint(flask_smorest.Blueprint):
         return super().arguments(schema() if isinstance(schema, type) else schema, **kwargs)
 
     def body(
-        self, field: ma.fields.Field | None, media_type: str, *, required: bool = True
+        self, field: ma.fields.Field[Any] | None, media_type: str, *, required: bool = True
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Pass the request body to the view as ``body``, read by :func:`read_body`.
 

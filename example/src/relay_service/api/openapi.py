@@ -17,7 +17,6 @@ from typing import cast
 import marshmallow as ma
 from apispec import APISpec
 from apispec import BasePlugin
-from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow import resolver
 from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask
@@ -28,6 +27,7 @@ from werkzeug.routing import Rule
 
 from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import REQUEST_ID_PATTERN
+from .fields import ContractMarshmallowPlugin
 from .fields import written_schema
 from .problems import handle_http_exception
 from .schemas import PROBLEM_CONTENT_TYPE
@@ -81,15 +81,19 @@ def component_name(schema: type[ma.Schema] | ma.Schema) -> str | None:
 
 
 def _array_style(parameter: Any) -> None:
-    """Give an array header or path parameter the style OpenAPI allows there.
+    """Give an array header, path or cookie parameter the style it is parsed with.
 
-    apispec writes ``style: form`` for every array parameter; headers and path
-    segments take ``simple`` (comma-separated), which is how they are parsed.
+    apispec writes ``style: form, explode: true`` for every array parameter, which a
+    query string repeats (``?id=1&id=2``); a header or path segment holds the whole
+    array comma-separated (``style: simple``), as does a cookie (``explode: false``).
     """
-    in_one_value = isinstance(parameter, dict) and parameter.get("in") in ("header", "path")
-    if in_one_value and parameter.get("style") == "form":
+    if not isinstance(parameter, dict) or parameter.get("style") != "form":
+        return
+    if parameter.get("in") in ("header", "path"):
         parameter["style"] = "simple"
         parameter.pop("explode", None)
+    elif parameter.get("in") == "cookie":
+        parameter["explode"] = False
 
 
 class ContractPlugin(BasePlugin):
@@ -223,7 +227,7 @@ class ServiceApi(Api):
             app,
             spec_kwargs={
                 # apispec's type says a resolver returns str; its docs say None means inline.
-                "marshmallow_plugin": MarshmallowPlugin(
+                "marshmallow_plugin": ContractMarshmallowPlugin(
                     schema_name_resolver=cast("Callable[[type[ma.Schema]], str]", component_name)
                 ),
                 "extra_plugins": [ContractPlugin()],

@@ -4,6 +4,8 @@
 Most of a contract maps onto marshmallow's own fields and validators. What does not
 (``oneOf``, ``anyOf``, ``not``, several types, ``if``/``then``/``else``, ...) is
 checked by :class:`JSONSchemaValue` against the schema as the contract writes it.
+:class:`ContractMarshmallowPlugin` has apispec write all that such fields and the
+schema classes say, as the contract has it.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_instance
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 
 __all__ = [
+    "ContractConverter",
+    "ContractMarshmallowPlugin",
     "IntegerFormat",
     "JSONSchemaValue",
     "MaxDepth",
@@ -129,12 +136,63 @@ def _validator_class(openapi: str) -> Any:
         base, plain = osv.OAS30Validator, jsonschema.Draft4Validator
     else:
         base, plain = osv.OAS31Validator, jsonschema.Draft202012Validator
-    # A discriminator is a hint: oneOf still means exactly one branch, anyOf at least
-    # one (openapi-schema-validator would check the branch it names instead).
+    # oneOf means exactly one branch, anyOf at least one; with a discriminator, the
+    # branch it names must match (OpenAPI: it settles which of several shapes is meant).
     # readOnly and writeOnly say who sends a property; a request may carry either.
-    keywords = {name: plain.VALIDATORS[name] for name in ("oneOf", "anyOf", "allOf")}
+    keywords = {name: _discriminated(plain.VALIDATORS[name]) for name in ("oneOf", "anyOf")}
+    keywords["allOf"] = plain.VALIDATORS["allOf"]
     keywords["required"] = _sent(plain.VALIDATORS["required"])
     return jsonschema.extend(base, {**keywords, "readOnly": _ignored, "writeOnly": _ignored})
+
+
+def _discriminated(keyword: Any) -> Any:
+    """``oneOf``/``anyOf`` as JSON Schema says; with a ``discriminator``, the value's
+    discriminating property names the one branch it must match."""
+    error_class = importlib.import_module("jsonschema.exceptions").ValidationError
+
+    def check(validator: Any, branches: Any, instance: Any, schema: Mapping[str, Any]) -> Any:
+        discriminator = schema.get("discriminator") or _inherited(validator, branches)
+        if not isinstance(discriminator, dict) or not validator.is_type(instance, "object"):
+            yield from keyword(validator, branches, instance, schema)
+            return
+        name = discriminator.get("propertyName")
+        mapping = discriminator.get("mapping") or {}
+        refs = [str(branch.get("$ref", "")) for branch in branches]
+        names = [str(key) for key in mapping] or [ref.rsplit("/", 1)[-1] for ref in refs if ref]
+        if name not in instance:
+            message = "Missing data for required field."
+            yield error_class(message, validator="discriminator", path=[name])
+            return
+        ref = mapping.get(instance[name], f"#/components/schemas/{instance[name]}")
+        if ref not in refs:
+            message = f"Must be one of: {', '.join(names)}."
+            yield error_class(message, validator="discriminator", path=[name])
+            return
+        index = refs.index(ref)
+        yield from validator.descend(instance, branches[index], schema_path=index)
+
+    return check
+
+
+def _inherited(validator: Any, branches: Any) -> dict[str, Any] | None:
+    """The discriminator every branch has from a parent it extends with ``allOf``
+    (``Dog: {allOf: [$ref: Pet, ...]}``, ``Pet`` naming ``pet_type``), if they share one."""
+    found: list[dict[str, Any]] = []
+    for branch in branches:
+        if not isinstance(branch, dict) or "$ref" not in branch:
+            return None
+        # jsonschema has no public lookup; openapi-schema-validator uses the same one.
+        target = validator._resolver.lookup(branch["$ref"]).contents
+        parents = [target, *(validator._resolver.lookup(part["$ref"]).contents
+                             for part in target.get("allOf", []) if "$ref" in part)]  # fmt: skip
+        own = next(
+            (p["discriminator"] for p in parents if isinstance(p.get("discriminator"), dict)), None
+        )
+        if own is None:
+            return None
+        found.append(own)
+    names = {str(discriminator.get("propertyName")) for discriminator in found}
+    return found[0] if len(names) == 1 and found else None
 
 
 def _sent(required: Any) -> Any:
@@ -158,10 +216,10 @@ class JSONSchemaValue(ma.fields.Raw):
     Validated with openapi-schema-validator and its format checker, as a request: a
     required ``readOnly`` property need not be sent. In 3.0, ``nullable`` counts beside
     a ``type`` (3.0.3) and, at the top of the field, beside ``oneOf``/``anyOf``/``allOf``
-    too, as for a nullable ``$ref``. A ``discriminator`` is a hint, not a rule: a value that matches two
-    ``oneOf`` branches is refused even when its discriminator names one; it only
-    chooses which branch's errors are reported. The schema decides whether null is
-    allowed. Errors are located: ``{"shipping": {"city": [...]}}`` becomes the pointer
+    too, as for a nullable ``$ref``. With a ``discriminator``, the value's discriminating
+    property names the branch it must match (by ``mapping``, else by component name), as
+    OpenAPI says: it settles which of several shapes that would all fit is meant. The
+    schema decides whether null is allowed. Errors are located: ``{"shipping": {"city": [...]}}`` becomes the pointer
     ``/shipping/city`` in the problem details.
 
     :param schema: the schema as written; its ``$ref`` s name ``#/components/schemas/...``.
@@ -233,6 +291,29 @@ def written_schema(
         written: dict[str, Any] = documentable(field.schema)
         return written
     return {}
+
+
+class ContractConverter(OpenAPIConverter):
+    """apispec's converter, with all that a schema class's ``Meta`` says.
+
+    apispec writes a ``Meta.description`` in place of ``additionalProperties``: a
+    closed object says both. ``Meta.documented`` holds what the contract says of an
+    object beside its fields (an imported schema's ``xml``, ``example``, ``x-`` keys).
+    """
+
+    def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
+        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)
+        meta = getattr(schema, "Meta", None)
+        if resolve_schema_instance(schema).unknown == ma.RAISE:
+            jsonschema["additionalProperties"] = False
+        jsonschema.update(getattr(meta, "documented", {}))
+        return jsonschema
+
+
+class ContractMarshmallowPlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin, converting with :class:`ContractConverter`."""
+
+    Converter = ContractConverter
 
 
 def documentable(schema: Any) -> Any:
@@ -308,7 +389,9 @@ def _locate(errors: Iterable[Any], found: list[tuple[tuple[Any, ...], str]]) -> 
     for error in errors:
         path = tuple(error.absolute_path)
         keyword, value, instance = error.validator, error.validator_value, error.instance
-        if keyword in ("oneOf", "anyOf"):
+        if keyword == "discriminator":
+            found.append((path, str(error.message)))
+        elif keyword in ("oneOf", "anyOf"):
             _choice(error, path, found)
         elif keyword in ("required", "dependentRequired") and isinstance(instance, dict):
             names = value if keyword == "required" else _dependent(value, instance)
@@ -356,35 +439,15 @@ def _choice(error: Any, path: tuple[Any, ...], found: list[tuple[tuple[Any, ...]
              "exactly one must match.")
         )  # fmt: skip
         return
-    intended = _intended(error, failed, path, found)
+    intended = _intended(failed)
     if intended is None:
         found.append((path, f"Matches none of the {len(branches)} allowed shapes ({keyword})."))
-    elif intended >= 0:
+    else:
         _locate(failed[intended], found)
 
 
-def _intended(
-    error: Any, failed: dict[int, list[Any]], path: tuple[Any, ...], found: list[Any]
-) -> int | None:
-    """The branch a value that matches none was meant for, when that is clear; -1 when
-    the discriminator itself is what is wrong (and said so)."""
-    instance, branches = error.instance, error.validator_value
-    discriminator = error.schema.get("discriminator")
-    if isinstance(discriminator, dict) and isinstance(instance, dict):
-        name = discriminator.get("propertyName")
-        if name not in instance:
-            found.append(((*path, name), "Missing data for required field."))
-            return -1
-        mapping = discriminator.get("mapping") or {}
-        ref = mapping.get(instance[name], f"#/components/schemas/{instance[name]}")
-        for index, branch in enumerate(branches):
-            if branch.get("$ref") == ref:
-                return index
-        known = [str(key) for key in mapping] or [
-            str(branch["$ref"]).rsplit("/", 1)[-1] for branch in branches if "$ref" in branch
-        ]
-        found.append(((*path, name), f"Must be one of: {', '.join(known)}."))
-        return -1
+def _intended(failed: dict[int, list[Any]]) -> int | None:
+    """The branch a value that matches none was meant for, when that is clear."""
     shaped = [
         index
         for index, errors in failed.items()
