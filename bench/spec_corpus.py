@@ -599,6 +599,9 @@ def main() -> None:
         "--only", action="append", default=[], help="measure only documents whose path "
         "contains this (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--lenient", action="store_true", help="import with --lenient (warnings, not refusals)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the rendered services")
     parser.add_argument("--no-setup", action="store_true", help="install no dependencies")
     parser.add_argument(
@@ -620,7 +623,8 @@ def main() -> None:
         if not args.no_setup:
             prepare_environment(work)
         settings = Settings(
-            work, args.timeout, args.keep, skip_option(work), own_operations(work),
+            work, args.timeout, args.keep,
+            [*skip_option(work), *(["--lenient"] if args.lenient else [])], own_operations(work),
             load_differences(args.contract),
         )  # fmt: skip
         header = f"{describe_relaykit()}; corpus {corpus}; options {settings.skip or 'none'}"
