@@ -78,9 +78,9 @@ def normalised_schema(schema: Any) -> Any:
         return schema
     schema = dict(schema)
     null_object = {"type": "object", "nullable": True}
-    if len(schema.get("anyOf", [])) == 2 and schema["anyOf"][1] == null_object:
+    if len(schema.get("anyOf", [])) == 2 and null_object in schema["anyOf"]:
         # apispec's way to write a nullable $ref in 3.0: that schema, nullable.
-        referred = schema.pop("anyOf")[0]
+        referred = next(part for part in schema.pop("anyOf") if part != null_object)
         schema = {**schema, **referred, "nullable": True}
     if "const" in schema:  # checked and written as an enum of one value
         schema["enum"] = [schema.pop("const")]
