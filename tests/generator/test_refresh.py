@@ -19,11 +19,12 @@ pytestmark = pytest.mark.renders
 def test_contract_template_puts_jinja_where_the_sentinels_were() -> None:
     contract = (
         '{"info": {"title": "Sentinel Title 7f3a", "description": "Sentinel description 7f3a"},'
-        ' "paths": {"/sentinel-7f3a/events": {}}, "openapi": "3.1.0"}'
+        ' "paths": {"/sentinel-7f3a/events": {}, "/own-7f3a/livez": {}}, "openapi": "3.1.0"}'
     )
     assert contract_template(contract) == (
         '{"info": {"title": {{ project_name | to_json }}, "description": {{ description | to_json }}},'
-        ' "paths": {"{{ api_version_prefix }}/events": {}}, "openapi": "{{ openapi_version }}"}'
+        ' "paths": {"{{ api_version_prefix }}/events": {}, "{{ service_routes_prefix }}/livez": {}},'
+        ' "openapi": "{{ openapi_version }}"}'
     )
 
 
@@ -35,7 +36,8 @@ def test_contract_template_refuses_a_contract_without_a_sentinel() -> None:
 def test_contract_template_refuses_a_sentinel_left_behind() -> None:
     contract = (
         '{"title": "Sentinel Title 7f3a", "description": "Sentinel description 7f3a",'
-        ' "x": "/sentinel-7f3a/a", "summary": "Sentinel Title 7f3a!", "openapi": "3.1.0"}'
+        ' "x": "/sentinel-7f3a/a", "y": "/own-7f3a/a", "summary": "Sentinel Title 7f3a!",'
+        ' "openapi": "3.1.0"}'
     )
     with pytest.raises(RelaykitError, match="a sentinel is left"):
         contract_template(contract)

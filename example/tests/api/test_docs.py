@@ -84,5 +84,6 @@ def test_docs_can_be_switched_off(make_client: Callable[..., Any]) -> None:
         f"{SERVICE_ROUTES_PREFIX}/redoc",
         f"{SERVICE_ROUTES_PREFIX}/docs/assets/redoc/redoc.standalone.js",
     ):
-        assert client.get(path).status_code == 404, path
+        # 405 where an imported operation has another method on the same path.
+        assert client.get(path).status_code in (404, 405), path
     assert client.get(f"{SERVICE_ROUTES_PREFIX}/openapi.json").status_code == 200

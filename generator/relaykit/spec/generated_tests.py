@@ -13,6 +13,7 @@ from .emit import emit
 from .operations import Operation
 from .schemas import component_ref
 from .testdata import NoExampleError
+from .testdata import accepted_value
 from .testdata import example_value
 
 __all__ = ["imported_tests"]
@@ -100,7 +101,7 @@ def _valid_request(operation: Operation, components: dict[str, Any]) -> dict[str
         request["data"] = b"relaykit"
         request["content_type"] = _CONCRETE.get(media_type, media_type)
         return request
-    value = example_value(body.schema, components)
+    value = accepted_value(body.schema, components)
     if body.kind in ("object", "value"):
         request["json"] = value
         if media_type != "application/json":

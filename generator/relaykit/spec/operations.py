@@ -274,6 +274,18 @@ class _Reader:
                 "and no keyword"
             )
             return None
+        style = spec.get("style")
+        if style not in (None, "simple", "form") or (
+            style == "form" and spec.get("explode") is False and location == "query"
+        ):
+            operation.problems.append(
+                f"{pointer([*where, 'style'])}: parameters in style {style!r}"
+                f"{' without explode' if style == 'form' else ''} are not parsed"
+            )
+            return None
+        if isinstance(spec["schema"], dict) and spec["schema"].get("type") == "object":
+            operation.problems.append(f"{pointer(where)}: object parameters are not parsed")
+            return None
         extensions = [key for key in spec if key.startswith("x-")]
         for kept in (
             "examples",

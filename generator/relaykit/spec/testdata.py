@@ -19,7 +19,7 @@ from openapi_schema_validator import OAS31Validator
 
 from .schemas import component_ref
 
-__all__ = ["NoExampleError", "example_value"]
+__all__ = ["NoExampleError", "accepted_value", "example_value"]
 
 #: Characters tried, repeated, for a string that must match a pattern.
 _PATTERN_CANDIDATES = ("a", "0", "A", "a0", "A0", "a-0", "0-a", "-", "_")
@@ -67,6 +67,19 @@ def _naming(discriminator: dict[str, Any], branch: dict[str, Any]) -> str:
     ref = str(branch.get("$ref", ""))
     mapping = discriminator.get("mapping") or {}
     return next((key for key, target in mapping.items() if target == ref), ref.rsplit("/", 1)[-1])
+
+
+def accepted_value(schema: dict[str, Any], components: dict[str, Any], *, openapi: str = "") -> Any:
+    """:func:`example_value`, when ``schema`` accepts it.
+
+    :raises NoExampleError: when no value it accepts could be built (an ``allOf`` whose
+        parts exclude each other, a pattern no simple value matches).
+    """
+    value = example_value(schema, components, openapi=openapi)
+    examples = _Examples(components, openapi or _guess_version(schema, components))
+    if not examples.accepts(schema, value) and examples.inherited(schema) is None:
+        raise NoExampleError("no value its schema accepts could be made: give it an example")
+    return value
 
 
 def _guess_version(schema: dict[str, Any], components: dict[str, Any]) -> str:

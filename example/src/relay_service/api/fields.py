@@ -302,7 +302,8 @@ class ContractConverter(OpenAPIConverter):
     """
 
     def schema2jsonschema(self, schema: Any) -> dict[str, Any]:
-        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)
+        # apispec types only part of its converter: this method has no annotations.
+        jsonschema: dict[str, Any] = super().schema2jsonschema(schema)  # type: ignore[no-untyped-call]
         meta = getattr(schema, "Meta", None)
         if resolve_schema_instance(schema).unknown == ma.RAISE:
             jsonschema["additionalProperties"] = False
