@@ -275,16 +275,13 @@ class _Reader:
             )
             return None
         style = spec.get("style")
-        if style not in (None, "simple", "form") or (
-            style == "form" and spec.get("explode") is False and location == "query"
+        if location == "path" and (
+            style in ("matrix", "label")
+            or (isinstance(spec["schema"], dict) and spec["schema"].get("type") == "object")
         ):
-            operation.problems.append(
-                f"{pointer([*where, 'style'])}: parameters in style {style!r}"
-                f"{' without explode' if style == 'form' else ''} are not parsed"
-            )
-            return None
-        if isinstance(spec["schema"], dict) and spec["schema"].get("type") == "object":
-            operation.problems.append(f"{pointer(where)}: object parameters are not parsed")
+            # ;id=5, .5 or an object in a path segment: no URL rule binds them.
+            shape = f"in style {style!r}" if style in ("matrix", "label") else "of type object"
+            operation.problems.append(f"{pointer(where)}: path parameters {shape} are not parsed")
             return None
         extensions = [key for key in spec if key.startswith("x-")]
         for kept in (
