@@ -676,3 +676,28 @@ def test_what_a_reference_object_has_beside_its_ref_is_ignored_or_applied_when_l
     else:
         assert parameter == {"$ref": "#/components/parameters/Filter"}
         assert loaded.warnings == [at + "ignored as OpenAPI says"]
+
+
+def test_lenient_repeated_required_names_and_a_2019_09_anchor_are_normalised(
+    tmp_path: Path,
+) -> None:
+    schema = {
+        "type": "object",
+        "$recursiveAnchor": True,
+        "required": ["id", "id"],
+        "properties": {"id": {"type": "string"}},
+    }
+    source = write(tmp_path, "openapi.yaml", document(components={"schemas": {"Item": schema}}))
+    assert problems_of(source) == [
+        "#/components/schemas/Item/required: ['id', 'id'] has non-unique elements"
+    ]
+    loaded = load_spec(source, lenient=True)
+    assert loaded.document["components"]["schemas"]["Item"] == {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "string"}},
+    }
+    assert loaded.warnings == [
+        "#/components/schemas/Item/required: names repeated, each kept once",
+        "#/components/schemas/Item/$recursiveAnchor: not of 3.1's dialect, removed",
+    ]

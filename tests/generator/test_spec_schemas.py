@@ -540,3 +540,29 @@ def test_the_schemas_of_a_shared_example_round_trip(source: Path) -> None:
     assert module.problems == []
     if module.components:
         assert_round_trip(document, module)
+
+
+def test_a_date_default_is_documented_not_loaded() -> None:
+    document = {
+        "openapi": "3.1.0",
+        "components": {
+            "schemas": {
+                "Stamp": {
+                    "type": "object",
+                    "properties": {
+                        "at": {
+                            "type": "string",
+                            "format": "date-time",
+                            "default": "2026-01-01T00:00:00Z",
+                        }
+                    },
+                }
+            }
+        },
+    }
+    module = convert_schemas(document)
+    stamp = classes(module)["StampSchema"]()
+    assert stamp.load({}) == {}
+    assert (
+        contract(document, module)["Stamp"]["properties"]["at"]["default"] == "2026-01-01T00:00:00Z"
+    )

@@ -713,7 +713,8 @@ def _tolerate(document: dict[str, Any], version: str) -> list[str]:
     - an operation without responses (``responses: {}``, or none in 3.0): a ``default``
       response without content is added;
     - a path parameter without ``required: true``: it is required;
-    - ``required: []`` in a 3.0 schema: removed;
+    - ``required: []`` in a 3.0 schema: removed; names repeated in ``required``: kept once;
+    - ``$recursiveAnchor`` (JSON Schema 2019-09) in a 3.1 schema: removed;
     - ``info.version`` written as a number: a string.
     """
     warnings: list[str] = []
@@ -752,6 +753,13 @@ def _tolerate(document: dict[str, Any], version: str) -> list[str]:
 
 def _tolerate_schema(schema: dict[str, Any], where: Parts, v31: bool) -> list[str]:
     warnings: list[str] = []
+    required = schema.get("required")
+    if isinstance(required, list) and len(set(map(str, required))) < len(required):
+        schema["required"] = list(dict.fromkeys(required))
+        warnings.append(f"{pointer([*where, 'required'])}: names repeated, each kept once")
+    if v31 and "$recursiveAnchor" in schema:  # draft 2019-09's, not 2020-12's
+        del schema["$recursiveAnchor"]
+        warnings.append(f"{pointer([*where, '$recursiveAnchor'])}: not of 3.1's dialect, removed")
     for exclusive, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
         value = schema.get(exclusive)
         at = pointer([*where, exclusive])

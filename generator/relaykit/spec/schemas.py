@@ -513,9 +513,12 @@ class SchemaConverter:
             options.append("dump_only=True")
         if schema.get("writeOnly"):
             options.append("load_only=True")
-        if "default" in schema and not required:
+        # A date or time field would load its default text, and apispec write it back,
+        # as a datetime: documented only, like a required field's (marshmallow has none).
+        temporal = schema.get("format") in ("date-time", "date", "time")
+        if "default" in schema and not required and not temporal:
             options.append(f"load_default={schema['default']!r}")
-        elif "default" in schema:  # marshmallow has no default for a required field
+        elif "default" in schema:
             metadata["default"] = schema["default"]
         if self.as_written(schema):
             return self.written_field(schema, options)
