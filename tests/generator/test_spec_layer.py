@@ -103,11 +103,12 @@ def test_components_named_like_the_service_s_are_renamed_and_every_ref_follows()
         ("post", "/livez", None),
         ("get", "/livez/{x}", None),
         ("get", "/docs", "the docs page"),
-        ("get", "/{page}", "the served contract"),  # /openapi.json comes first
+        ("get", "/{page}", None),  # /openapi.json is matched first, {page} takes the rest
         ("get", "/docs/{id}", None),  # /docs/assets alone is no asset
         ("get", "/docs/assets/{a}/{b}", "the docs assets"),
         ("post", "/v1/events", "api/events/views.py"),
-        ("post", "/v1/{kind}", "api/events/views.py"),
+        ("post", "/v1/{kind}", None),
+        ("get", "/{dataset}/{version}/fields", None),
         ("post", "/events", None),
         ("get", "/health", None),
         ("get", "/static/{name}", None),  # the service has no static folder

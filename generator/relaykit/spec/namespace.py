@@ -42,7 +42,7 @@ class Route:
     movable: bool = False
 
     def overlaps(self, method: str, path: str) -> bool:
-        """Whether a request could match both this route and ``method path``."""
+        """Whether ``method path`` is this route (the same method, the same segments)."""
         return method == self.method and _overlap(_segments(self.path), _segments(path))
 
 
@@ -59,13 +59,15 @@ def _segments(path: str) -> list[str]:
 
 
 def _overlap(first: list[str], second: list[str]) -> bool:
-    """Whether some path matches both segment lists (``**`` takes one segment or more)."""
+    """Whether two routes are the same: segment by segment the same text, or both a
+    variable (``**`` takes one segment or more). A text and a variable are no clash:
+    the text is matched first, and the variable still takes every other value."""
     if not first or not second:
         return not first and not second
     for one, other in ((first, second), (second, first)):
         if one[0] == "**":
             return _overlap(one[1:], other[1:]) or (len(other) > 1 and _overlap(one, other[1:]))
-    if first[0] != second[0] and "*" not in (first[0], second[0]):
+    if first[0] != second[0]:
         return False
     return _overlap(first[1:], second[1:])
 
