@@ -10,7 +10,6 @@ schema classes say, as the contract has it.
 
 from __future__ import annotations
 
-import ast
 import functools
 import importlib
 import json
@@ -358,6 +357,8 @@ def _read_text(value: Any) -> Any:
 
 
 _UNEXPECTED = re.compile(r"\((.*) (?:was|were) unexpected\)")
+#: A name in that message, as Python quotes it.
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
 
 #: A short message for each failed keyword, from the keyword's value.
 _MESSAGES: dict[str, Callable[[Any], str]] = {
@@ -420,10 +421,7 @@ def _unexpected(error: Any) -> list[str]:
     """The properties an ``additionalProperties``/``unevaluatedProperties: false`` refused
     (jsonschema names them only in its message)."""
     match = _UNEXPECTED.search(str(error.message))
-    try:
-        return [str(name) for name in ast.literal_eval(f"[{match.group(1)}]")] if match else []
-    except (ValueError, SyntaxError):
-        return []
+    return _QUOTED.findall(match.group(1)) if match else []
 
 
 def _choice(error: Any, path: tuple[Any, ...], found: list[tuple[tuple[Any, ...], str]]) -> None:
