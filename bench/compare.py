@@ -47,6 +47,7 @@ from chart import draw_chart
 from example_service import EVENT
 from example_service import EXAMPLE
 from example_service import install_example
+from load import API_KEY
 from load import LoadError
 from load import LoadResult
 from load import post_script
@@ -123,6 +124,7 @@ def commands(
         relaykit.append("relaykit_api_only:create_app()")
     return {
         RELAYKIT: (relaykit, {"RELAY_HOST": "127.0.0.1", "RELAY_PORT": str(port),
+                              "RELAY_AUTH": "api_key", "RELAY_AUTH_KEYS": f"bench:{API_KEY}",
                               "BENCH_RELAYKIT_PACKAGE": package}),
         FASTAPI: ([python, "-m", "uvicorn", "fastapi_httpx:app", "--host", "127.0.0.1", "--port",
                    str(port), "--workers", str(cpus), "--loop", "uvloop", "--http",

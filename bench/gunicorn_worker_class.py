@@ -108,8 +108,9 @@ def main() -> None:
                   "--stall-ratio", "1", "--stall-seconds", str(args.latency)]  # fmt: skip
         results = {}
         with serving(worker, r"worker listening on (\S+)", {}) as worker_url:
+            # Worker classes are compared on the handoff alone: no authentication.
             service_env = {"RELAY_WORKER_URL": worker_url, "RELAY_LOG_LEVEL": "WARNING",
-                           "RELAY_WORKER_POOL_SIZE": "32"}  # fmt: skip
+                           "RELAY_WORKER_POOL_SIZE": "32", "RELAY_AUTH": "none"}  # fmt: skip
             for name, options in variants.items():
                 server = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", *options,
                           f"{package}:create_app()"]  # fmt: skip

@@ -11,6 +11,11 @@ from pathlib import Path
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
+#: The API key every request carries: relaykit checks it (RELAY_AUTH=api_key, as a
+#: service is rendered by default); the peers, which have no authentication, ignore it.
+API_KEY_HEADER = "X-API-Key"
+API_KEY = "bench-key-4c1d8e2f7a9b"
+
 
 @dataclass
 class LoadResult:
@@ -44,7 +49,8 @@ def post_script(scratch: Path, name: str, body: object) -> Path:
     script.write_text(
         'wrk.method = "POST"\n'
         f"wrk.body = {text}\n"
-        'wrk.headers["Content-Type"] = "application/json"\n',
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["{API_KEY_HEADER}"] = "{API_KEY}"\n',
         encoding="utf-8",
     )
     return script

@@ -47,7 +47,8 @@ def main() -> None:
         about = importlib.import_module(f"{package}.about")
         worker = importlib.import_module(f"{package}.worker").start_worker_process()
         settings_cls = settings_module.Settings
-        settings = settings_cls(log_level="WARNING", worker_url=worker.url)
+        # The pipeline's cost alone: no authentication.
+        settings = settings_cls(log_level="WARNING", worker_url=worker.url, auth="none")
         default = service.create_app(settings)
         empty = service.create_app(
             dataclasses.replace(settings, pipeline_disabled=builtin.BUILTIN_STEPS)

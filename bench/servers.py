@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from load import API_KEY
+from load import API_KEY_HEADER
+
 #: Seconds a server may take to answer its first request.
 START_LIMIT = 60.0
 
@@ -45,7 +48,8 @@ class Server:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             data = json.dumps(body).encode()
-            connection.request("POST", path, data, {"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json", API_KEY_HEADER: API_KEY}
+            connection.request("POST", path, data, headers)
             answer = connection.getresponse()
             return answer.status, json.loads(answer.read() or b"null")
         finally:

@@ -15,6 +15,7 @@ from relay_service.settings import SettingsError
 
 try:
     settings = Settings.from_env()
+    settings.check_serving()
 except SettingsError as error:
     raise SystemExit(f"configuration error: {error}") from None
 

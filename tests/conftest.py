@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Answer sets whose renders are installed and run their own test suites.
 FULL_MATRIX: dict[str, dict[str, Any]] = {
     "defaults": {},
-    "openapi-3.0.3": {"openapi_version": "3.0.3"},
+    "openapi-3.0.3": {"openapi_version": "3.0.3", "auth": "bearer"},
     "port-and-prefixes": {
         "http_port": 9090,
         "api_version_prefix": "/api/v2",
@@ -31,12 +31,14 @@ FULL_MATRIX: dict[str, dict[str, Any]] = {
         "project_slug": "cafe-relay",
         "description": 'Événements reçus, validés — et relayés. 日本語も大丈夫 "quoted" <b>',
         "author_name": "Zoë Ørsted",
+        "auth": "hmac",
     },
     "long-names": {
         "project_name": "A Relay Service With A Deliberately Long Name For Layout Checks Only",
         "package_name": "relay_service_with_a_deliberately_long_x",
         "description": "A description long enough to go past any line length. " * 5,
         "author_email": "team@example.org",
+        "auth": "none",
     },
 }
 

@@ -4,9 +4,11 @@ guard that fails a test which leaves threads or child processes running."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import EnvironBuilder
 from flask.testing import FlaskClient
 from openapi_core import Config
 from openapi_core import OpenAPI
@@ -27,7 +30,9 @@ from werkzeug.wrappers import Request
 
 from relay_service import create_app
 from relay_service.about import SERVICE_ROUTES_PREFIX
+from relay_service.api.auth import sign
 from relay_service.api.schemas import PROBLEM_CONTENT_TYPE
+from relay_service.settings import AuthKey
 from relay_service.settings import Settings
 from relay_service.worker import WorkerProcess
 from relay_service.worker import start_worker_process
@@ -37,6 +42,12 @@ pytest_plugins = ["pytester"]
 
 #: The committed contract every response is checked against.
 CONTRACT_PATH = Path(__file__).parents[1] / "openapi.json"
+
+#: The key the tests' settings give clients, whatever RELAY_AUTH is.
+TEST_KEY = AuthKey("tests", "relay-tests-key-6f1c2d9a")
+
+#: The token the tests' reference worker requires of the service.
+WORKER_TOKEN = "relay-tests-worker-token"
 
 #: Paths that serve the docs rather than the API; they are not in the contract.
 DOCS_PATHS = tuple(f"{SERVICE_ROUTES_PREFIX}/{page}" for page in ("openapi.json", "docs", "redoc"))
@@ -97,14 +108,47 @@ class Contract:
                 self.problem_validator.validate(response.get_json())
 
 
+def credentials(settings: Settings, body: bytes) -> dict[str, str]:
+    """The headers that authenticate a request with ``body`` under ``settings``, with
+    their first key; none when authentication is off or there is no key."""
+    if settings.auth == "none" or not settings.keys:
+        return {}
+    key = settings.keys[0].secret
+    if settings.auth == "bearer":
+        return {"Authorization": f"Bearer {key}"}
+    if settings.auth == "hmac":
+        return {settings.auth_signature_header: sign(key, body, int(time.time()))}
+    return {settings.auth_key_header: key}
+
+
 class ContractClient(FlaskClient):
-    """Flask's test client, checking every response it gets against the contract."""
+    """Flask's test client, checking every response it gets against the contract.
+
+    Each request carries the app's credentials (see :func:`credentials`) unless
+    it sends its own or passes ``anonymous=True``.
+    """
 
     def __init__(self, *args: Any, contract: Contract, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.contract = contract
 
-    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+    def open(self, *args: Any, anonymous: bool = False, **kwargs: Any) -> TestResponse:
+        if not anonymous and not (args and not isinstance(args[0], str)):
+            # Built here, so that an HMAC signs the very bytes that will be sent.
+            options: dict[str, Any] = {
+                key: kwargs.pop(key) for key in ("buffered", "follow_redirects") if key in kwargs
+            }
+            builder = EnvironBuilder(self.application, *args, **kwargs)
+            try:
+                environ = builder.get_environ()
+            finally:
+                builder.close()
+            body = environ["wsgi.input"].read()
+            settings: Settings = self.application.extensions["settings"]
+            for name, value in credentials(settings, body).items():
+                environ.setdefault(f"HTTP_{name.upper().replace('-', '_')}", value)
+            environ["wsgi.input"] = io.BytesIO(body)
+            args, kwargs = (environ,), options
         response = super().open(*args, **kwargs)
         self.contract.check(response)
         return response
@@ -181,7 +225,15 @@ def make_settings(worker: WorkerProcess) -> Callable[..., Settings]:
     """Make settings that hand off to the test's reference worker, with ``changes``."""
 
     def make(**changes: Any) -> Settings:
-        return Settings(**{"worker_url": worker.url, "handoff_backoff": 0.001, **changes})
+        return Settings(
+            **{
+                "worker_url": worker.url,
+                "worker_token": worker.token,
+                "auth_keys": (TEST_KEY,),
+                "handoff_backoff": 0.001,
+                **changes,
+            }
+        )
 
     return make
 
@@ -200,12 +252,18 @@ def app(settings: Settings) -> Flask:
 
 
 @pytest.fixture
-def make_client(contract: Contract) -> Callable[[Flask], ContractClient]:
-    """Make a test client for any app; every response it gets is checked by ``contract``."""
+def make_client(contract: Contract) -> Callable[..., ContractClient]:
+    """Make a test client for any app; every response it gets is checked by ``contract``,
+    or with ``served=True`` by the contract the app serves (for settings, such as
+    another RELAY_AUTH, under which it differs from the committed one)."""
 
-    def make(app: Flask) -> ContractClient:
+    def make(app: Flask, *, served: bool = False) -> ContractClient:
+        judge = contract
+        if served:
+            document = app.test_client().get(f"{SERVICE_ROUTES_PREFIX}/openapi.json").get_json()
+            judge = Contract(document)
         app.test_client_class = ContractClient
-        return app.test_client(contract=contract)  # type: ignore[return-value]
+        return app.test_client(contract=judge)  # type: ignore[return-value]
 
     return make
 
@@ -219,7 +277,7 @@ def client(app: Flask, make_client: Callable[[Flask], ContractClient]) -> Contra
 @pytest.fixture(scope="session")
 def worker_process() -> Iterator[WorkerProcess]:
     """The reference worker, in a process of its own, started once per session."""
-    started = start_worker_process()
+    started = start_worker_process(token=WORKER_TOKEN)
     yield started
     started.stop()
 

@@ -2,19 +2,25 @@
 
 - ``template/openapi.json.jinja``: the committed contract of a rendered service
   must equal what its code generates, for any answers. It is made by rendering
-  with sentinel answers, letting the service write its contract, and putting the
-  Jinja expressions back where the sentinels are.
+  with sentinel answers, letting the service write its contract once for each
+  ``auth`` answer, putting the lines they differ in under Jinja conditions, and
+  the Jinja expressions back where the sentinels are.
 - ``example/``: the service rendered with default answers.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+
+import jinja2
 
 from . import RelaykitError
 from .install import installed
@@ -22,7 +28,16 @@ from .render import render
 from .source import CHECKOUT
 from .source import record_source
 
-__all__ = ["CONTRACT_TEMPLATE", "EXAMPLE", "contract_template", "main", "render_example"]
+__all__ = [
+    "AUTH_MODES",
+    "CONTRACT_TEMPLATE",
+    "EXAMPLE",
+    "contract_template",
+    "main",
+    "merge_auth_variants",
+    "render_example",
+    "template_contract",
+]
 
 #: The template's contract, as copier renders it.
 CONTRACT_TEMPLATE = CHECKOUT / "template" / "openapi.json.jinja"
@@ -40,15 +55,97 @@ SENTINELS = {
 }
 
 
-def write_contract(service: Path) -> str:
-    """Let a rendered service write its own contract, as ``make openapi`` does."""
+#: The answers of the ``auth`` question, the default first: its contract is the base
+#: the others are written as differences from.
+AUTH_MODES = ("api_key", "bearer", "hmac", "none")
+
+
+def write_contract(service: Path, auth: str | None = None) -> str:
+    """Let a rendered service write its own contract, as ``make openapi`` does.
+
+    :param auth: the ``RELAY_AUTH`` to write it under; None for the render's answer.
+    """
+    env = {**os.environ, **({"RELAY_AUTH": auth} if auth else {})}
     with installed(service) as package:
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", package, "openapi", "write", "openapi.json"],
             cwd=service,
             check=True,
+            env=env,
         )
     return (service / "openapi.json").read_text(encoding="utf-8")
+
+
+def _differing_regions(base: list[str], others: Mapping[str, list[str]]) -> list[tuple[int, int]]:
+    """The line ranges of ``base`` where some other variant differs, merged when they touch."""
+    ranges = sorted(
+        (i1, i2)
+        for lines in others.values()
+        for tag, i1, i2, _, _ in difflib.SequenceMatcher(
+            None, base, lines, autojunk=False
+        ).get_opcodes()
+        if tag != "equal"
+    )
+    merged: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _variant_text(base: list[str], lines: list[str], start: int, end: int) -> str:
+    """What a variant has where ``base`` has lines ``start`` to ``end``."""
+    text = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+        None, base, lines, autojunk=False
+    ).get_opcodes():
+        if tag == "equal":
+            text += base[max(i1, start) : min(i2, end)]
+        elif start <= i1 and i2 <= end:  # regions hold every change, so none is cut
+            text += lines[j1:j2]
+    return "".join(text)
+
+
+def merge_auth_variants(variants: Mapping[str, str]) -> str:
+    """One contract for every ``auth`` answer: the default's, with the lines the
+    others differ in under ``{% if auth ... %}`` conditions.
+
+    :raises RelaykitError: when the merged contract does not give back each variant.
+    """
+    base = variants[AUTH_MODES[0]].splitlines(keepends=True)
+    others = {mode: text.splitlines(keepends=True) for mode, text in variants.items()}
+    pieces, position = [], 0
+    for start, end in _differing_regions(base, others):
+        pieces.append("".join(base[position:start]))
+        texts = {mode: _variant_text(base, lines, start, end) for mode, lines in others.items()}
+        groups: dict[str, list[str]] = {}
+        for mode in AUTH_MODES:
+            groups.setdefault(texts[mode], []).append(mode)
+        default = texts[AUTH_MODES[0]]
+        branches = [(text, modes) for text, modes in groups.items() if text != default]
+        if len(branches) == 1 and not branches[0][0]:  # lines that some answers leave out
+            pieces.append(f"{{% if auth not in {branches[0][1]!r} %}}{default}{{% endif %}}")
+        else:
+            for index, (text, modes) in enumerate(branches):
+                keyword = "if" if index == 0 else "elif"
+                pieces.append(f"{{% {keyword} auth in {modes!r} %}}{text}")
+            pieces.append(f"{{% else %}}{default}{{% endif %}}")
+        position = end
+    pieces.append("".join(base[position:]))
+    merged = "".join(pieces)
+    environment = jinja2.Environment(keep_trailing_newline=True, autoescape=False)  # JSON, not HTML
+    for mode, text in variants.items():
+        if environment.from_string(merged).render(auth=mode) != text:
+            raise RelaykitError(f"the merged contract does not give back the {mode} one")
+    return merged
+
+
+def template_contract(service: Path) -> str:
+    """The template's contract, from the sentinel render ``service``."""
+    variants = {mode: write_contract(service, mode) for mode in AUTH_MODES}
+    return contract_template(merge_auth_variants(variants))
 
 
 def contract_template(contract: str) -> str:
@@ -88,7 +185,7 @@ def main() -> None:
     """Rewrite ``template/openapi.json.jinja``, then ``example/``."""
     with tempfile.TemporaryDirectory() as scratch:
         service = render(Path(scratch) / "sentinel", SENTINELS)
-        CONTRACT_TEMPLATE.write_text(contract_template(write_contract(service)), encoding="utf-8")
+        CONTRACT_TEMPLATE.write_text(template_contract(service), encoding="utf-8")
     print(f"wrote {CONTRACT_TEMPLATE.relative_to(CHECKOUT)}")
     shutil.rmtree(EXAMPLE, ignore_errors=True)
     render_example(EXAMPLE)

@@ -9,13 +9,13 @@ from collections import Counter
 from pathlib import Path
 
 #: Every host name fails to resolve, so a page that needs the network shows it.
-_NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
+NO_NETWORK = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 def _chromium(chromium: str, profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         f"--user-data-dir={profile}", _NO_NETWORK, "--virtual-time-budget=20000", *arguments],
+         f"--user-data-dir={profile}", NO_NETWORK, "--virtual-time-budget=20000", *arguments],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 

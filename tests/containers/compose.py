@@ -15,16 +15,20 @@ from typing import Any
 
 import requests
 
+#: The key the compose file gives the service for local runs.
+LOCAL_KEY = "relay-local-key-change-me"
+
 #: Seconds a compose command may take; a cold build pulls wheels from the package index.
 COMPOSE_TIMEOUT = 900
 
 # Asks the worker from inside its container: it publishes no port.
 _ASK_WORKER = """
-import sys, urllib.request
+import os, sys, urllib.request
 method, path, body = sys.argv[1], sys.argv[2], sys.argv[3]
 data = body.encode() if body else None
-request = urllib.request.Request("http://127.0.0.1:8081" + path, data,
-                                 {"Content-Type": "application/json"}, method=method)
+headers = {"Content-Type": "application/json",
+           "Authorization": "Bearer " + os.environ["RELAY_WORKER_TOKEN"]}
+request = urllib.request.Request("http://127.0.0.1:8081" + path, data, headers, method=method)
 print(urllib.request.urlopen(request, timeout=10).read().decode())
 """
 
@@ -113,7 +117,8 @@ class Stack:
             "occurred_at": "2026-01-01T12:00:00Z",
             "data": {"n": number},
         }
-        return requests.post(f"{self.url}{path}", json=event, timeout=60, **kwargs)
+        headers = {"X-API-Key": LOCAL_KEY, **kwargs.pop("headers", {})}
+        return requests.post(f"{self.url}{path}", json=event, headers=headers, timeout=60, **kwargs)
 
 
 @contextmanager

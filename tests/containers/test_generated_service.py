@@ -19,9 +19,13 @@ import requests
 from relaykit.install import read_answers
 
 from ..template.processes import running
+from .browser import authorize
+from .browser import try_it_out
+from .browser import visit
 from .chromium import colours
 from .chromium import rendered_dom
 from .chromium import screenshot
+from .compose import LOCAL_KEY
 from .compose import Stack
 from .compose import stack_up
 
@@ -117,6 +121,30 @@ def test_the_docs_render_in_headless_chromium_with_no_network(
     # Each badge of the operations list shows on screen: a few thousand pixels each.
     assert counts[GET_BLUE] >= 1000 * methods.count("get")
     assert counts[POST_GREEN] >= 1000 * methods.count("post")
+
+
+def test_swagger_ui_authorizes_with_a_key_and_its_try_it_out_reaches_the_worker(
+    stack: Stack, chromium: str
+) -> None:
+    before = stack.ask_worker("GET", "/records")["processed"]
+    docs = f"{stack.url}{OWN}/docs"
+    with visit(chromium, docs) as page:
+        assert try_it_out(page.page, "events-acceptEvent") == "401"
+        # The page afresh (without the deep link to the operation): the key alone differs.
+        page.page.goto(docs)
+        authorize(page.page, LOCAL_KEY)
+        assert try_it_out(page.page, "events-acceptEvent") == "202"
+        assert page.policy_violations == []
+    assert stack.ask_worker("GET", "/records")["processed"] == before + 1
+
+
+def test_redoc_renders_under_its_content_security_policy(stack: Stack, chromium: str) -> None:
+    with visit(chromium, f"{stack.url}{OWN}/redoc") as page:
+        page.page.locator("h2", has_text="Accept one event").first.wait_for()
+        # ReDoc's "powered by" logo is on its CDN: the policy keeps the page offline.
+        assert all("cdn.redoc.ly" in violation for violation in page.policy_violations), (
+            page.policy_violations
+        )
 
 
 def test_compose_watch_puts_a_code_change_into_the_running_service(

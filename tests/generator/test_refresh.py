@@ -10,7 +10,8 @@ from relaykit import RelaykitError
 from relaykit.refresh import CONTRACT_TEMPLATE
 from relaykit.refresh import SENTINELS
 from relaykit.refresh import contract_template
-from relaykit.refresh import write_contract
+from relaykit.refresh import merge_auth_variants
+from relaykit.refresh import template_contract
 from relaykit.render import render
 
 pytestmark = pytest.mark.renders
@@ -45,7 +46,20 @@ def test_contract_template_refuses_a_sentinel_left_behind() -> None:
 
 def test_template_contract_is_current(tmp_path: Path) -> None:
     service = render(tmp_path / "sentinel", SENTINELS)
-    expected = contract_template(write_contract(service))
+    expected = template_contract(service)
     assert CONTRACT_TEMPLATE.read_text(encoding="utf-8") == expected, (
         "template/openapi.json.jinja is stale: run `make example`"
     )
+
+
+def test_the_auth_variants_become_conditions_that_give_each_back() -> None:
+    api_key = '{\n  "security": "ApiKey",\n  "paths": {\n    "401": 1,\n    "200": 2\n  }\n}\n'
+    variants = {
+        "api_key": api_key,
+        "bearer": api_key.replace("ApiKey", "Bearer"),
+        "hmac": api_key.replace("ApiKey", "Signature"),
+        "none": api_key.replace('  "security": "ApiKey",\n', "").replace('    "401": 1,\n', ""),
+    }
+    merged = merge_auth_variants(variants)
+    assert merged.count("{% if auth in ['bearer'] %}") == 1
+    assert "{% if auth not in ['none'] %}    \"401\": 1,\n{% endif %}" in merged

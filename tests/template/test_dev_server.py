@@ -27,6 +27,10 @@ EVENT = {
 }
 
 
+#: The API key of .env (the default render authenticates with API keys).
+KEY = "dev-key-0a9b8c7d6e5f"
+
+
 def test_dev_server_serves_the_api_and_the_docs(
     rendered: Callable[[str], Path], tmp_path: Path
 ) -> None:
@@ -37,7 +41,9 @@ def test_dev_server_serves_the_api_and_the_docs(
         with running(worker_command, r"worker listening on (\S+)") as (_, worker_url):
             # make dev reads .env: a limit that the event fits and a padded event does not.
             (service / ".env").write_text(
-                f"RELAY_MAX_CONTENT_LENGTH=300\nRELAY_WORKER_URL={worker_url}\n", encoding="utf-8"
+                f"RELAY_MAX_CONTENT_LENGTH=300\nRELAY_WORKER_URL={worker_url}\n"
+                f"RELAY_AUTH_KEYS=dev:{KEY}\n",
+                encoding="utf-8",
             )
             command = [sys.executable, "-m", "flask", "--app", package, "run", "--debug"]
             # Werkzeug's lines are JSON on stdout once the app's logging is set up.
@@ -58,6 +64,12 @@ def check_dev_server(base: str) -> None:
         data=json.dumps(EVENT).encode(),
         headers={"Content-Type": "application/json", "X-Request-ID": "dev-1"},
     )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    with refused.value as error:
+        assert error.code == 401
+        assert error.headers["Content-Type"] == "application/problem+json"
+    request.add_header("X-api-key", KEY)
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 202
         assert json.load(response)["request_id"] == "dev-1"

@@ -42,6 +42,9 @@ def gunicorn() -> list[str]:
     return [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--log-level", "info"]
 
 
+#: The API key the clients send (the default render authenticates with API keys).
+KEY = "guarantee-key-5b2c8e1f"
+
 #: The master's line saying where it listens.
 ANNOUNCE = r"Listening at: (\S+)"
 
@@ -50,6 +53,7 @@ def send_until_accepted(url: str, number: int) -> tuple[str, Counter[int]]:
     """Send one event until it is accepted, as a well-behaved client retries."""
     statuses: Counter[int] = Counter()
     with requests.Session() as session:
+        session.headers["X-API-Key"] = KEY
         for _ in range(ATTEMPTS):
             answer = session.post(url, json=event(number), timeout=30)
             statuses[answer.status_code] += 1
@@ -73,6 +77,7 @@ def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves
         with running(worker_command, r"worker listening on (\S+)") as (_, worker_url):
             env = {
                 "RELAY_WORKER_URL": worker_url,
+                "RELAY_AUTH_KEYS": f"tests:{KEY}",
                 "RELAY_WORKER_READ_TIMEOUT": "1.0",
                 "RELAY_HANDOFF_DEADLINE": "3.0",
                 "RELAY_HANDOFF_BACKOFF": "0.01",
@@ -118,6 +123,7 @@ def test_a_dead_worker_costs_no_threads_and_no_memory(rendered: Callable[[str], 
     with installed(service):
         env = {
             "RELAY_WORKER_URL": "http://127.0.0.1:9",
+            "RELAY_AUTH_KEYS": f"tests:{KEY}",
             "RELAY_LOG_LEVEL": "ERROR",
             "RELAY_WEB_WORKERS": "1",
             "RELAY_WEB_THREADS": str(threads),
@@ -128,6 +134,7 @@ def test_a_dead_worker_costs_no_threads_and_no_memory(rendered: Callable[[str], 
             def burst(count: int) -> Counter[int]:
                 def send(numbers: range) -> Counter[int]:
                     with requests.Session() as session:
+                        session.headers["X-API-Key"] = KEY
                         return Counter(
                             session.post(url, json=event(n), timeout=30).status_code
                             for n in numbers

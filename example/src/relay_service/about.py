@@ -22,6 +22,9 @@ HTTP_PORT = 8000
 #: URL prefix of the versioned API.
 API_PREFIX = "/v1"
 
+#: How API clients authenticate unless RELAY_AUTH says otherwise.
+AUTH = "api_key"
+
 #: URL prefix of the service's own routes: health checks, docs and openapi.json.
 SERVICE_ROUTES_PREFIX = ""
 # fmt: on

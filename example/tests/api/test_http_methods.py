@@ -39,8 +39,10 @@ def test_routes_are_found() -> None:
 @pytest.mark.parametrize(("path", "methods"), ROUTES)
 def test_options_lists_the_allowed_methods(client: Any, path: str, methods: set[str]) -> None:
     response = client.options(path)
-    assert response.status_code == 200
+    assert response.status_code == 204
     assert response.headers["Allow"] == ", ".join(sorted(methods))
+    assert response.data == b""
+    assert "Content-Type" not in response.headers
     assert {"HEAD", "OPTIONS"} <= methods or "GET" not in methods
 
 

@@ -50,7 +50,7 @@ def mount_probe(settings: Settings) -> Flask:
 
 @pytest.fixture
 def probe_app() -> Flask:
-    return mount_probe(Settings(max_content_length=LIMIT))
+    return mount_probe(Settings(auth="none", max_content_length=LIMIT))
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_an_empty_json_body_lists_the_missing_fields(probe: FlaskClient) -> None
 def test_a_body_that_is_not_strict_json_is_400(data: bytes) -> None:
     # The default size limit, and no contract client: the deep bodies would be
     # slow to echo in a failure message.
-    client = mount_probe(Settings()).test_client()
+    client = mount_probe(Settings(auth="none")).test_client()
     response = client.post("/probe", data=data, content_type="application/json")
     body = problem(response, 400)
     assert body["detail"].startswith(

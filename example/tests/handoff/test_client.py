@@ -32,7 +32,13 @@ def client_for(
     worker: WorkerProcess, breaker: CircuitBreaker | None = None, **changes: Any
 ) -> HandoffClient:
     settings = dataclasses.replace(
-        Settings(worker_url=worker.url, handoff_backoff=0.001, handoff_deadline=5.0), **changes
+        Settings(
+            worker_url=worker.url,
+            worker_token=worker.token,
+            handoff_backoff=0.001,
+            handoff_deadline=5.0,
+        ),
+        **changes,
     )
     return HandoffClient(settings, breaker)
 

@@ -23,8 +23,12 @@ from relay_service.settings import available_cpus
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 
 
+#: A key for the config to serve with, since gunicorn refuses to serve the API without one.
+KEYS = {"RELAY_AUTH_KEYS": "tests:relay-tests-key-6f1c2d9a"}
+
+
 def load_conf(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
-    for name, value in env.items():
+    for name, value in {**KEYS, **env}.items():
         monkeypatch.setenv(name, value)
     return runpy.run_path(str(GUNICORN_CONF))
 
@@ -94,6 +98,17 @@ def test_each_process_forked_from_the_master_makes_its_own_handoff_session(
     in_worker = client.session()
     assert in_worker is not in_master
     assert client.session() is in_worker
+
+
+def test_the_config_refuses_to_serve_the_api_without_a_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        load_conf(monkeypatch, RELAY_AUTH="api_key", RELAY_AUTH_KEYS="")
+    assert str(stopped.value) == (
+        "configuration error: RELAY_AUTH=api_key needs at least one key: set "
+        "RELAY_AUTH_KEYS or RELAY_AUTH_KEYS_FILE, or RELAY_AUTH=none"
+    )
 
 
 def test_the_master_freezes_what_it_built_before_each_fork(

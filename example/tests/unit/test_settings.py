@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from relay_service.api.intake import check_pipeline_settings
+from relay_service.settings import AuthKey
 from relay_service.settings import Settings
 from relay_service.settings import SettingsError
 from relay_service.settings import available_cpus
@@ -31,6 +32,12 @@ def test_settings_read_every_variable() -> None:
         "RELAY_MAX_CONTENT_LENGTH": "2048",
         "RELAY_LOG_LEVEL": "debug",
         "RELAY_DOCS_ENABLED": "off",
+        "RELAY_AUTH": "Bearer",
+        "RELAY_AUTH_KEYS": "ci:ci-key-0123456789ab, ops:ops-key-0123456789ab",
+        "RELAY_AUTH_KEY_HEADER": "X-Relay-Key",
+        "RELAY_AUTH_SIGNATURE_HEADER": "X-Relay-Signature",
+        "RELAY_AUTH_SIGNATURE_TOLERANCE": "60",
+        "RELAY_CORS_ORIGINS": "https://app.example.org, http://localhost:3000",
         "RELAY_ENVIRONMENT": "eu-1.staging",
         "RELAY_BATCH_MAX_ITEMS": "500",
         "RELAY_PIPELINE_DISABLED": "drop_nulls, trim_strings",
@@ -58,6 +65,12 @@ def test_settings_read_every_variable() -> None:
         max_content_length=2048,
         log_level="DEBUG",
         docs_enabled=False,
+        auth="bearer",
+        auth_keys=(AuthKey("ci", "ci-key-0123456789ab"), AuthKey("ops", "ops-key-0123456789ab")),
+        auth_key_header="X-Relay-Key",
+        auth_signature_header="X-Relay-Signature",
+        auth_signature_tolerance=60.0,
+        cors_origins=("https://app.example.org", "http://localhost:3000"),
         environment="eu-1.staging",
         batch_max_items=500,
         pipeline_disabled=("drop_nulls", "trim_strings"),
@@ -187,6 +200,22 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
         ("RELAY_WORKER_URL", "http://[::1]x", "RELAY_WORKER_URL='http://[::1]x': expected an"),
         ("RELAY_WORKER_URL", "http://w:99999", "RELAY_WORKER_URL='http://w:99999': expected an"),
         ("RELAY_WORKER_TOKEN", "has space", "RELAY_WORKER_TOKEN: the token holds characters"),
+        ("RELAY_AUTH", "basic", "RELAY_AUTH='basic': expected one of none, api_key, bearer, hmac"),
+        ("RELAY_AUTH_KEYS", "no-colon", "RELAY_AUTH_KEYS: entry 1 is not id:key"),
+        ("RELAY_AUTH_KEYS", "ci:short", "RELAY_AUTH_KEYS: the key of 'ci' must be at least 16"),
+        (
+            "RELAY_AUTH_KEYS",
+            "ci:ci-key-0123456789ab,ci:ci-key-0123456789cd",
+            "RELAY_AUTH_KEYS: the id 'ci' names two keys",
+        ),
+        ("RELAY_AUTH_KEYS_FILE", "/no/such/file", "RELAY_AUTH_KEYS_FILE='/no/such/file': cannot"),
+        ("RELAY_AUTH_KEY_HEADER", "X Key", "RELAY_AUTH_KEY_HEADER='X Key': expected a header"),
+        (
+            "RELAY_CORS_ORIGINS",
+            "https://app.example.org/",
+            "RELAY_CORS_ORIGINS='https://app.example.org/': 'https://app.example.org/' is not",
+        ),
+        ("RELAY_CORS_ORIGINS", "*,https://a.org", "RELAY_CORS_ORIGINS='*,https://a.org': '*' is"),
         ("RELAY_WORKER_READ_TIMEOUT", "abc", "RELAY_WORKER_READ_TIMEOUT='abc': expected seconds"),
         ("RELAY_HANDOFF_DEADLINE", "0", "RELAY_HANDOFF_DEADLINE='0': expected seconds, e.g. 2.5"),
         (
@@ -246,3 +275,33 @@ def test_pipeline_settings_without_a_pipeline_are_refused() -> None:
     with pytest.raises(SettingsError, match=r"^RELAY_PIPELINE_REDACT is set, but no blueprint"):
         check_pipeline_settings(app, Settings(pipeline_redact=("data.password",)))
     check_pipeline_settings(app, Settings())
+
+
+def test_a_bad_key_is_never_shown_in_the_message() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"RELAY_AUTH_KEYS": "ci:short-secret"})
+    assert "short-secret" not in str(refused.value)
+
+
+def test_a_key_file_names_the_line_of_a_bad_key(tmp_path: Path) -> None:
+    keys = tmp_path / "api-keys"
+    keys.write_text("# keys\nci:ci-key-0123456789ab\nops-without-a-colon\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=f"line 3 of {re.escape(str(keys))} is not id:key"):
+        Settings.from_env({"RELAY_AUTH_KEYS_FILE": str(keys)})
+
+
+def test_a_key_id_may_not_be_in_the_list_and_the_file(tmp_path: Path) -> None:
+    keys = tmp_path / "api-keys"
+    keys.write_text("ci:ci-key-0123456789ab\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match="both have a key with the id ci"):
+        Settings.from_env(
+            {"RELAY_AUTH_KEYS": "ci:ci-key-abcdefghijkl", "RELAY_AUTH_KEYS_FILE": str(keys)}
+        )
+
+
+@pytest.mark.parametrize("mode", ["api_key", "bearer", "hmac"])
+def test_serving_with_authentication_needs_a_key(mode: str) -> None:
+    with pytest.raises(SettingsError, match=f"^RELAY_AUTH={mode} needs at least one key"):
+        Settings(auth=mode).check_serving()
+    Settings(auth=mode, auth_keys=(AuthKey("ci", "ci-key-0123456789ab"),)).check_serving()
+    Settings(auth="none").check_serving()

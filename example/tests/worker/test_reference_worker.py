@@ -20,7 +20,7 @@ def deliver(
     worker: WorkerProcess, item: dict[str, Any], key: str | None, timeout: float = 10
 ) -> tuple[int, dict[str, str], dict[str, Any]]:
     """POST one item; answer with status, headers and JSON body, errors included."""
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {worker.token}"}
     if key is not None:
         headers["Idempotency-Key"] = key
     request = urllib.request.Request(
@@ -122,3 +122,37 @@ def test_the_store_forgets_the_oldest_keys_beyond_its_capacity() -> None:
         store.record(key, {"key": key})
     assert store.snapshot() == {"keys": ["b", "c"], "processed": 3}
     assert store.record("b", {"key": "other"}) == ({"key": "b"}, False)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/items", b'{"id": "evt-1"}'),
+        ("POST", "/items:batch", b'{"items": []}'),
+        ("GET", "/records", None),
+        ("DELETE", "/records", None),
+        ("GET", "/faults", None),
+        ("PUT", "/faults", b'{"fail_ratio": 1.0}'),
+    ],
+)
+@pytest.mark.parametrize("authorization", [None, "Bearer not-the-token", "Basic dXNlcjpwYXNz"])
+def test_every_call_but_livez_needs_the_token(
+    worker: WorkerProcess, method: str, path: str, body: bytes | None, authorization: str | None
+) -> None:
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "key-1"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    request = urllib.request.Request(f"{worker.url}{path}", body, headers, method=method)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    with refused.value as error:
+        assert error.code == 401
+        assert error.headers["WWW-Authenticate"] == 'Bearer realm="worker"'
+        assert error.headers["Content-Type"] == "application/problem+json"
+    assert worker.call("GET", "/records")["processed"] == 0
+    assert worker.call("GET", "/faults")["fail_ratio"] == 0
+
+
+def test_livez_needs_no_token(worker: WorkerProcess) -> None:
+    with urllib.request.urlopen(f"{worker.url}/livez", timeout=10) as response:
+        assert json.load(response) == {"status": "ok"}

@@ -22,10 +22,13 @@ from ..about import TITLE
 from ..settings import Settings
 from . import health
 from . import registry
+from .auth import install_auth
+from .auth import security_scheme
 from .docs import docs_assets_blueprint
 from .docs import docs_config
 from .events import views as events
 from .fields import documentable
+from .headers import install_headers
 from .intake import check_pipeline_settings
 from .intake import install_handoff
 from .openapi import ServiceApi
@@ -59,7 +62,8 @@ def _register_components(api: ServiceApi) -> None:
 
 
 def register_api(app: Flask, settings: Settings) -> ServiceApi:
-    """Mount the API, its docs, its pipelines and its error handling on ``app``.
+    """Mount the API, its docs, its authentication, its pipelines and its error
+    handling on ``app``.
 
     :raises SettingsError: when settings misconfigure a pipeline.
     """
@@ -70,7 +74,9 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
         "API_SPEC_OPTIONS": {"info": {"description": DESCRIPTION}},
         **docs_config(settings.docs_enabled),
     }
-    api = ServiceApi(app)
+    api = ServiceApi(app, security_scheme(settings))
+    install_headers(app, settings)
+    install_auth(app, settings, api.contract_plugin.is_protected)
     install_handoff(app, settings)
     register_error_handlers(app)
     install_concrete_paths(app)

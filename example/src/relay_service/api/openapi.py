@@ -30,6 +30,7 @@ from ..observability.request_id import REQUEST_ID_PATTERN
 from .fields import ContractMarshmallowPlugin
 from .fields import written_schema
 from .problems import handle_http_exception
+from .schemas import AUTH_PROBLEM_RESPONSES
 from .schemas import PROBLEM_CONTENT_TYPE
 from .schemas import PROBLEM_RESPONSES
 from .schemas import STUB_PROBLEM_RESPONSES
@@ -101,15 +102,39 @@ class ContractPlugin(BasePlugin):
 
     - an operationId derived from the view (unless the view sets its own);
     - the ``X-Request-ID`` request parameter and response header;
-    - the problem answers it can give, as references to shared responses.
+    - the problem answers it can give, as references to shared responses;
+    - with a security scheme, the contract's ``security`` and a 401 answer on every
+      operation that has no ``security`` of its own: those are the operations
+      that need a key (:meth:`is_protected`).
+
+    :param security: the name and definition of the security scheme, or None.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, security: tuple[str, dict[str, Any]] | None = None) -> None:
         self._operation_ids: dict[str, str] = {}
         self._spec: APISpec | None = None
+        self._security = security
+        self._protected: set[tuple[str, str]] = set()
+
+    def is_protected(self, endpoint: str, method: str) -> bool:
+        """Tell whether the operation of ``endpoint`` and ``method`` needs a key."""
+        return (endpoint, method.upper()) in self._protected
 
     def init_spec(self, spec: APISpec) -> None:
         self._spec = spec
+        if self._security is not None:
+            name, scheme = self._security
+            spec.components.security_scheme(name, scheme)
+            spec.options.setdefault("security", [{name: []}])
+            spec.components.header(
+                "WWWAuthenticate",
+                {
+                    "description": "How to authenticate (RFC 9110, section 11.6.1).",
+                    "schema": {"type": "string"},
+                },
+            )
+            for status, (component, title) in AUTH_PROBLEM_RESPONSES.items():
+                self._document_problem(status, component, title)
         spec.components.schema("Problem", schema=ProblemSchema)
         spec.components.parameter(
             REQUEST_ID_COMPONENT,
@@ -142,14 +167,22 @@ class ContractPlugin(BasePlugin):
         for status in sorted(PROBLEM_RESPONSES):
             self._document_problem(status, *PROBLEM_RESPONSES[status])
 
+    @property
+    def spec(self) -> APISpec:
+        """The spec this plugin was initialised with."""
+        if self._spec is None:
+            raise RuntimeError("the plugin is used before apispec initialised it")
+        return self._spec
+
     def _document_problem(self, status: int, name: str, title: str) -> None:
-        assert self._spec is not None
         headers = {REQUEST_ID_HEADER: REQUEST_ID_COMPONENT}
         if status == 405:
             headers["Allow"] = "Allow"
         if status == 503:
             headers["Retry-After"] = "RetryAfter"
-        self._spec.components.response(
+        if status == 401:
+            headers["WWW-Authenticate"] = "WWWAuthenticate"
+        self.spec.components.response(
             name,
             {
                 "description": title,
@@ -184,6 +217,11 @@ class ContractPlugin(BasePlugin):
                 statuses += PARAMETER_ERRORS
             for status in statuses:
                 responses.setdefault(str(status), PROBLEM_RESPONSES[status][0])
+            if self._security is not None and "security" not in operation:
+                for status, (component, _) in AUTH_PROBLEM_RESPONSES.items():
+                    responses.setdefault(str(status), component)
+                if rule is not None:
+                    self._protected.add((str(rule.endpoint), method.upper()))
             operation["responses"] = dict(sorted(responses.items()))
 
     def _claim(self, operation_id: str, where: str) -> None:
@@ -204,8 +242,7 @@ class ContractPlugin(BasePlugin):
                 )
             return PROBLEM_RESPONSES[int(status)][0]
         for code, (name, title) in STUB_PROBLEM_RESPONSES.items():
-            assert self._spec is not None
-            if response == name and name not in self._spec.components.responses:
+            if response == name and name not in self.spec.components.responses:
                 self._document_problem(code, name, title)
         if isinstance(response, dict):
             response.setdefault("headers", {})[REQUEST_ID_HEADER] = REQUEST_ID_COMPONENT
@@ -222,7 +259,9 @@ class ServiceApi(Api):
     ERROR_SCHEMA = ProblemSchema
     DEFAULT_ERROR_RESPONSE_NAME = None
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, security: tuple[str, dict[str, Any]] | None = None) -> None:
+        """:param security: the security scheme (see :class:`ContractPlugin`)."""
+        self.contract_plugin = ContractPlugin(security)
         super().__init__(
             app,
             spec_kwargs={
@@ -230,7 +269,7 @@ class ServiceApi(Api):
                 "marshmallow_plugin": ContractMarshmallowPlugin(
                     schema_name_resolver=cast("Callable[[type[ma.Schema]], str]", component_name)
                 ),
-                "extra_plugins": [ContractPlugin()],
+                "extra_plugins": [self.contract_plugin],
             },
         )
         # Last, so a field checked as written is documented as written.

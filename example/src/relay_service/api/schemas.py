@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 __all__ = [
+    "AUTH_PROBLEM_RESPONSES",
     "PROBLEM_CONTENT_TYPE",
     "PROBLEM_RESPONSES",
     "STUB_PROBLEM_RESPONSES",
@@ -30,6 +31,11 @@ PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
     502: ("BadGateway", "Bad Gateway"),
     503: ("ServiceUnavailable", "Service Unavailable"),
     504: ("GatewayTimeout", "Gateway Timeout"),
+}
+
+#: Problem answers documented only when authentication is on (``RELAY_AUTH``).
+AUTH_PROBLEM_RESPONSES: dict[int, tuple[str, str]] = {
+    401: ("Unauthorized", "Unauthorized"),
 }
 
 #: Problem answers documented only in contracts whose operations give them: the

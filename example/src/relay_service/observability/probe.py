@@ -26,8 +26,11 @@ PROBE_TIMEOUT = 3.0
 
 def probe(url: str) -> str:
     """Request ``url``; ``""`` when it answered 2xx, else why it did not."""
+    if not url.startswith(("http://", "https://")):
+        return f"{url} is no http(s) URL"
     try:
-        with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT) as answer:
+        # An http(s) URL, checked above: urlopen would also open file: URLs.
+        with urllib.request.urlopen(url, timeout=PROBE_TIMEOUT) as answer:  # nosec B310
             status: int = answer.status
     except urllib.error.HTTPError as error:
         return f"{url} answered {error.code}"

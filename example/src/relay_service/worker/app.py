@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import json
 import socket
 import time
@@ -41,12 +42,17 @@ class WorkerState:
     dice: Dice
 
 
-def create_worker_app(faults: Faults | None = None, capacity: int = 100_000) -> Flask:
+# No token means anyone may call, as documented.
+def create_worker_app(  # nosec B107
+    faults: Faults | None = None, capacity: int = 100_000, token: str = ""
+) -> Flask:
     """Build a reference worker.
 
     :param faults: how it misbehaves; ``None`` for not at all. ``PUT /faults``
         changes them while it runs.
     :param capacity: how many idempotency keys it remembers.
+    :param token: the bearer token every call but ``GET /livez`` must carry (the
+        service sends ``RELAY_WORKER_TOKEN``); ``""`` lets anyone call.
     """
     app = Flask(__name__)
     # Its problems carry the request id the service forwarded, as the service's do.
@@ -58,6 +64,19 @@ def create_worker_app(faults: Faults | None = None, capacity: int = 100_000) -> 
     @app.errorhandler(HTTPException)
     def problem_for_http_error(error: HTTPException) -> Response:
         return _problem(error.code or 500, error.description or error.name)
+
+    @app.before_request
+    def check_token() -> Response | None:
+        if not token or request.path == "/livez":
+            return None
+        scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            presented.strip().encode(), token.encode()
+        ):
+            return None
+        refused = _problem(401, "Send Authorization: Bearer <the worker's token>.")
+        refused.headers["WWW-Authenticate"] = 'Bearer realm="worker"'
+        return refused
 
     @app.get("/livez")
     def livez() -> Response:

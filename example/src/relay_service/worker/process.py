@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import os
+import subprocess  # nosec B404 (it starts this package's worker, with a fixed command line)
 import sys
 import urllib.request
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ __all__ = ["WorkerProcess", "start_worker_process"]
 
 @dataclass(frozen=True)
 class WorkerProcess:
-    """A running reference worker: its URL, and a small JSON client for its controls."""
+    """A running reference worker: its URL, its token, and a small JSON client for its controls."""
 
     url: str
     process: subprocess.Popen[str]
+    token: str = ""
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """Send a JSON request to the worker and decode its JSON answer.
@@ -27,8 +29,11 @@ class WorkerProcess:
         """
         data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data is not None else {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(self.url + path, data, headers, method=method)
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # The worker's own http URL, as it printed it.
+        with urllib.request.urlopen(request, timeout=10) as response:  # nosec B310
             return json.load(response)
 
     def stop(self) -> None:
@@ -39,19 +44,25 @@ class WorkerProcess:
             self.process.stdout.close()
 
 
-def start_worker_process(*arguments: str) -> WorkerProcess:
-    """Start ``python -m <package>.worker --port 0 ARGUMENTS`` and wait until it listens."""
+def start_worker_process(*arguments: str, token: str = "") -> WorkerProcess:
+    """Start ``python -m <package>.worker --port 0 ARGUMENTS`` and wait until it listens.
+
+    :param token: the bearer token it requires; ``""`` for none.
+    """
     package = __package__ or "worker"
-    process = subprocess.Popen(
+    # This interpreter, this package, the caller's options: no shell, no outside input.
+    process = subprocess.Popen(  # nosec B603
         [sys.executable, "-m", package, "--port", "0", *arguments],
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "RELAY_WORKER_TOKEN": token},
     )
-    assert process.stdout is not None
+    if process.stdout is None:  # never: stdout is a pipe
+        raise RuntimeError("the worker's output is not readable")
     line = process.stdout.readline()  # printed once the worker takes connections
     if not line.startswith("worker listening on "):
         process.kill()
         process.wait(timeout=30)
         process.stdout.close()
         raise RuntimeError(f"the worker did not start: {line!r}")
-    return WorkerProcess(line.removeprefix("worker listening on ").strip(), process)
+    return WorkerProcess(line.removeprefix("worker listening on ").strip(), process, token)

@@ -31,6 +31,7 @@ class HealthSchema(ma.Schema):
 
 
 @blp.route("/livez", methods=["GET"])
+@blp.doc(security=[])  # probes need no key
 @blp.response(200, HealthSchema)
 def livez() -> dict[str, Any]:
     """Liveness: the process is up and answers HTTP."""
@@ -38,6 +39,7 @@ def livez() -> dict[str, Any]:
 
 
 @blp.route("/readyz", methods=["GET"])
+@blp.doc(security=[])
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, schema=HealthSchema, description="Not ready: see the failing check.")
 def readyz() -> Any:

@@ -52,6 +52,8 @@ class RetryPolicy:
         if retry_after is not None:
             wait = retry_after
         else:
-            wait = random.uniform(0, min(self.backoff_max, self.backoff * 2 ** (attempt - 1)))
+            # Jitter spreads retries out; it guards nothing, so any generator will do.
+            ceiling = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+            wait = random.uniform(0, ceiling)  # nosec B311
         # An attempt needs time of its own: one that starts at the deadline only times out.
         return wait if wait + MIN_ATTEMPT_SECONDS <= remaining else None

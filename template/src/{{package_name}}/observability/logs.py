@@ -7,6 +7,7 @@ import logging
 import sys
 
 from flask import Flask
+from flask import g
 from flask import has_request_context
 from pythonjsonlogger.json import JsonFormatter
 
@@ -36,10 +37,17 @@ def json_formatter() -> JsonFormatter:
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamp each record with the current request id (``None`` outside requests)."""
+    """Stamp each record with the current request id (``None`` outside requests), and
+    with the id of the key the request was authenticated by, when it was."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id() if has_request_context() else None
+        if not has_request_context():
+            record.request_id = None
+            return True
+        record.request_id = current_request_id()
+        key_id = g.get("key_id")
+        if key_id is not None:
+            record.key_id = key_id
         return True
 
 

@@ -14,17 +14,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..about import AUTH
 from ..about import HTTP_PORT
+from .parsers import AUTH_MODES
 from .parsers import BATCH_MAX_ITEMS_LIMIT
+from .parsers import AuthKey
 from .parsers import SettingsError
+from .parsers import parse_auth_mode
 from .parsers import parse_batch_size
 from .parsers import parse_byte_count
 from .parsers import parse_count
 from .parsers import parse_environment
 from .parsers import parse_flag
+from .parsers import parse_header_name
 from .parsers import parse_host
+from .parsers import parse_keys
+from .parsers import parse_keys_file
 from .parsers import parse_log_level
 from .parsers import parse_moves
+from .parsers import parse_origins
 from .parsers import parse_paths
 from .parsers import parse_patterns
 from .parsers import parse_port
@@ -35,7 +43,15 @@ from .parsers import parse_token
 from .parsers import parse_url
 from .parsers import parse_values
 
-__all__ = ["BATCH_MAX_ITEMS_LIMIT", "ENV_PREFIX", "Settings", "SettingsError", "available_cpus"]
+__all__ = [
+    "AUTH_MODES",
+    "BATCH_MAX_ITEMS_LIMIT",
+    "ENV_PREFIX",
+    "AuthKey",
+    "Settings",
+    "SettingsError",
+    "available_cpus",
+]
 
 #: Every setting is the environment variable ``ENV_PREFIX + FIELD_NAME.upper()``.
 ENV_PREFIX = "RELAY_"
@@ -60,8 +76,9 @@ def available_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
     return max(1, min(cpus, math.ceil(int(fields[0]) / int(fields[1]))))
 
 
-def _setting(default: Any, parse: Callable[[str, str], Any]) -> Any:
-    return dataclasses.field(default=default, metadata={"parse": parse})
+def _setting(default: Any, parse: Callable[[str, str], Any], *, secret: bool = False) -> Any:
+    # A secret is left out of the repr: settings show up in tracebacks and debuggers.
+    return dataclasses.field(default=default, repr=not secret, metadata={"parse": parse})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -74,6 +91,21 @@ class Settings:
     :param max_content_length: the largest request body accepted, in bytes;
         a larger one is answered with 413.
     :param log_level: the lowest level of log lines written to stdout.
+    :param auth: how clients of the API authenticate: ``none``, ``api_key``
+        (a key in the :attr:`auth_key_header` header), ``bearer``
+        (``Authorization: Bearer <key>``) or ``hmac`` (an HMAC-SHA256 signature
+        of the body in :attr:`auth_signature_header`). Health checks, the docs
+        and ``/openapi.json`` stay open.
+    :param auth_keys: the keys clients may use, as ``id:key`` pairs; several at
+        once let a key be rotated. Logs name a key by its id only.
+    :param auth_keys_file: a file of ``id:key`` lines, such as a Docker or
+        Kubernetes secret; its keys are taken besides :attr:`auth_keys`.
+    :param auth_key_header: the header that carries the key for ``api_key``.
+    :param auth_signature_header: the header that carries the signature for ``hmac``.
+    :param auth_signature_tolerance: seconds a signature's timestamp may be
+        from now, for ``hmac``: an older one is refused as a possible replay.
+    :param cors_origins: browser origins allowed to call the API (CORS), or
+        ``*`` for any; ``()`` allows none, as browsers do by default.
     :param docs_enabled: serve Swagger UI at ``/docs`` and ReDoc at
         ``/redoc``; ``/openapi.json`` is always served.
     :param environment: name of the deployment, e.g. ``production``; steps may
@@ -108,6 +140,13 @@ class Settings:
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
     log_level: str = _setting("INFO", parse_log_level)
+    auth: str = _setting(AUTH, parse_auth_mode)
+    auth_keys: tuple[AuthKey, ...] = _setting((), parse_keys, secret=True)
+    auth_keys_file: tuple[AuthKey, ...] = _setting((), parse_keys_file, secret=True)
+    auth_key_header: str = _setting("X-API-Key", parse_header_name)
+    auth_signature_header: str = _setting("X-Signature", parse_header_name)
+    auth_signature_tolerance: float = _setting(300.0, parse_seconds)
+    cors_origins: tuple[str, ...] = _setting((), parse_origins)
     docs_enabled: bool = _setting(True, parse_flag)
     environment: str = _setting("development", parse_environment)
     batch_max_items: int = _setting(100, parse_batch_size)
@@ -118,7 +157,7 @@ class Settings:
     pipeline_redact: tuple[str, ...] = _setting((), parse_redact_paths)
     pipeline_add: tuple[tuple[str, str], ...] = _setting((), parse_values)
     worker_url: str = _setting("http://127.0.0.1:8081", parse_url)
-    worker_token: str = _setting("", parse_token)
+    worker_token: str = _setting("", parse_token, secret=True)
     worker_connect_timeout: float = _setting(1.0, parse_seconds)
     worker_read_timeout: float = _setting(5.0, parse_seconds)
     worker_pool_size: int = _setting(10, parse_count)
@@ -137,8 +176,9 @@ class Settings:
         """Read and validate every setting from environment variables.
 
         :param environ: the variables to read; ``None`` means ``os.environ``.
-        :raises SettingsError: on the first bad value, and on a ``RELAY_``
-            variable that is no setting (a typo would otherwise be ignored).
+        :raises SettingsError: on the first bad value, on a ``RELAY_``
+            variable that is no setting (a typo would otherwise be ignored), and
+            on two keys with one id.
         """
         env = os.environ if environ is None else environ
         fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -151,4 +191,31 @@ class Settings:
                 known = ", ".join(ENV_PREFIX + name.upper() for name in fields)
                 raise SettingsError(f"{key} is not a setting of this service: known are {known}")
             values[field.name] = field.metadata["parse"](key, env[key])
-        return cls(**values)
+        settings = cls(**values)
+        ids = [key.id for key in settings.keys]
+        if len(set(ids)) != len(ids):
+            twice = sorted({key_id for key_id in ids if ids.count(key_id) > 1})
+            raise SettingsError(
+                f"{ENV_PREFIX}AUTH_KEYS and {ENV_PREFIX}AUTH_KEYS_FILE both have a key "
+                f"with the id {', '.join(twice)}: give each key an id of its own"
+            )
+        return settings
+
+    def check_serving(self) -> None:
+        """Check what serving needs beyond valid values: a key when authentication is on.
+
+        Without one, every call to the API would be refused; writing the
+        contract (``make openapi``) needs none, so only servers call this.
+
+        :raises SettingsError: naming the settings to set.
+        """
+        if self.auth != "none" and not self.keys:
+            raise SettingsError(
+                f"{ENV_PREFIX}AUTH={self.auth} needs at least one key: set "
+                f"{ENV_PREFIX}AUTH_KEYS or {ENV_PREFIX}AUTH_KEYS_FILE, or {ENV_PREFIX}AUTH=none"
+            )
+
+    @property
+    def keys(self) -> tuple[AuthKey, ...]:
+        """Every key clients may use: :attr:`auth_keys` and those of :attr:`auth_keys_file`."""
+        return self.auth_keys + self.auth_keys_file

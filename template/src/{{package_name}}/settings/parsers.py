@@ -5,20 +5,29 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 __all__ = [
+    "AUTH_MODES",
     "BATCH_MAX_ITEMS_LIMIT",
     "LOG_LEVELS",
+    "AuthKey",
     "SettingsError",
+    "parse_auth_mode",
     "parse_batch_size",
     "parse_byte_count",
     "parse_count",
     "parse_environment",
     "parse_flag",
+    "parse_header_name",
     "parse_host",
+    "parse_keys",
+    "parse_keys_file",
     "parse_log_level",
     "parse_moves",
+    "parse_origins",
     "parse_paths",
     "parse_patterns",
     "parse_port",
@@ -33,6 +42,13 @@ __all__ = [
 #: Log levels accepted by ``RELAY_LOG_LEVEL``.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
+#: How a client proves who it is (``RELAY_AUTH``): nothing, an API key in a header, a
+#: bearer token, or an HMAC signature of the body (webhooks).
+AUTH_MODES = ("none", "api_key", "bearer", "hmac")
+
+#: The fewest characters a key may have: a short one could be guessed.
+KEY_MIN_LENGTH = 16
+
 #: The most events one batch may hold, whatever RELAY_BATCH_MAX_ITEMS says.
 BATCH_MAX_ITEMS_LIMIT = 1000
 
@@ -42,6 +58,14 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _TOKEN = re.compile(r"[\x21-\x7e]+")
+#: A key's id: what logs and receipts name it by, since the key itself is never shown.
+_KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: A key: visible ASCII without the comma that separates keys in RELAY_AUTH_KEYS.
+_KEY = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
+#: A header's name (RFC 9110 token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: A browser origin: scheme, host and optional port, with no path.
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: A URL's host and port: a name or IPv4 address, or an IPv6 address in brackets.
 _HOST_PORT = re.compile(r"(?:\[(?P<ip6>[^\[\]]+)\]|(?P<host>[^\[\]:]+))(?::[0-9]*)?")
@@ -55,6 +79,17 @@ _WILDCARD_PATH = re.compile(r"([A-Za-z0-9_-]+|\*)(\.([A-Za-z0-9_-]+|\*))*")
 
 class SettingsError(ValueError):
     """A setting has a bad value; the message names the variable and the fix."""
+
+
+class AuthKey(NamedTuple):
+    """A client's key (or HMAC secret), with the id it is logged and named by."""
+
+    id: str
+    secret: str
+
+    def __repr__(self) -> str:
+        # Settings are printed in tracebacks and debuggers: never the secret.
+        return f"AuthKey(id={self.id!r}, secret='***')"
 
 
 def _whole_number(name: str, raw: str, lowest: int, highest: int | None, expected: str) -> int:
@@ -302,3 +337,96 @@ def parse_flag(name: str, raw: str) -> bool:
     if value in _FALSE:
         return False
     raise SettingsError(f"{name}={raw!r}: expected true or false")
+
+
+def parse_auth_mode(name: str, raw: str) -> str:
+    """Parse how clients authenticate: one of :data:`AUTH_MODES`.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip().lower()
+    if value not in AUTH_MODES:
+        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(AUTH_MODES)}")
+    return value
+
+
+def _keys(name: str, entries: list[tuple[str, str]]) -> tuple[AuthKey, ...]:
+    """Check ``(where, "id:key")`` entries; ``where`` names an entry in messages."""
+    keys: list[AuthKey] = []
+    for where, entry in entries:
+        key_id, colon, secret = entry.partition(":")
+        if not colon or not _KEY_ID.fullmatch(key_id):
+            raise SettingsError(
+                f"{name}: {where} is not id:key, e.g. ci:<key>; an id is 1-64 letters, "
+                "digits and . _ -"
+            )
+        if not _KEY.fullmatch(secret) or len(secret) < KEY_MIN_LENGTH:
+            raise SettingsError(
+                f"{name}: the key of {key_id!r} must be at least {KEY_MIN_LENGTH} visible "
+                "characters without spaces or commas, e.g. from "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if any(key.id == key_id for key in keys):
+            raise SettingsError(f"{name}: the id {key_id!r} names two keys")
+        keys.append(AuthKey(key_id, secret))
+    return tuple(keys)
+
+
+def parse_keys(name: str, raw: str) -> tuple[AuthKey, ...]:
+    """Parse comma-separated ``id:key`` pairs, e.g. ``ci:<key>,ops:<key>``.
+
+    The message of an error names the id, never the key.
+
+    :raises SettingsError: for an entry that is not ``id:key``, a short key, or an id used twice.
+    """
+    return _keys(name, [(f"entry {index}", item) for index, item in enumerate(_items(raw), 1)])
+
+
+def parse_keys_file(name: str, raw: str) -> tuple[AuthKey, ...]:
+    """Read ``id:key`` lines from a file, such as a Docker or Kubernetes secret.
+
+    Blank lines and lines starting with ``#`` are skipped.
+
+    :raises SettingsError: when the file cannot be read or a line is not a key.
+    """
+    path = Path(raw.strip())
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise SettingsError(f"{name}={raw!r}: cannot read the keys: {reason}") from None
+    lines = [
+        (f"line {number} of {path}", line.strip())
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    return _keys(name, lines)
+
+
+def parse_header_name(name: str, raw: str) -> str:
+    """Parse an HTTP header name, e.g. ``X-API-Key``.
+
+    :raises SettingsError: for characters a header name cannot have.
+    """
+    value = raw.strip()
+    if not _HEADER_NAME.fullmatch(value):
+        raise SettingsError(f"{name}={raw!r}: expected a header name such as X-API-Key")
+    return value
+
+
+def parse_origins(name: str, raw: str) -> tuple[str, ...]:
+    """Parse comma-separated browser origins, e.g. ``https://app.example.org``, or ``*``.
+
+    :raises SettingsError: for an item that is no origin (a path or a trailing ``/``
+        is not part of one).
+    """
+    items = _items(raw)
+    if items == ["*"]:
+        return ("*",)
+    for item in items:
+        if not _ORIGIN.fullmatch(item):
+            raise SettingsError(
+                f"{name}={raw!r}: {item!r} is not an origin such as https://app.example.org "
+                "(scheme, host and port only), and * must stand alone"
+            )
+    return tuple(items)

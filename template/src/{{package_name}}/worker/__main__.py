@@ -2,12 +2,15 @@
 """Run the reference worker: ``python -m <package>.worker --port 8081 [fault switches]``.
 
 It prints ``worker listening on http://HOST:PORT`` once it takes connections
-(``--port 0`` picks a free port), and stops on SIGINT or SIGTERM.
+(``--port 0`` picks a free port), and stops on SIGINT or SIGTERM. With
+``RELAY_WORKER_TOKEN`` set, as for the service, every call but ``GET /livez``
+must carry it as a bearer token.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from types import FrameType
@@ -16,6 +19,10 @@ from werkzeug.serving import make_server
 
 from .app import create_worker_app
 from .faults import Faults
+
+#: The variable that holds the token: the service's own setting, so one value sets both.
+# A variable's name, not a token.
+TOKEN_VARIABLE = "RELAY_WORKER_TOKEN"  # nosec B105
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -44,7 +51,10 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as error:
         parser.error(str(error))
     server = make_server(
-        args.host, args.port, create_worker_app(faults, args.capacity), threaded=True
+        args.host,
+        args.port,
+        create_worker_app(faults, args.capacity, os.environ.get(TOKEN_VARIABLE, "").strip()),
+        threaded=True,
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
