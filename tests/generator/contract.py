@@ -9,8 +9,11 @@ operation is then set aside; what remains must be equal.
 The documented differences, each set aside here and nowhere else:
 
 - the service's own parts: the ``X-Request-ID`` parameter and response header, and
-  its problem answers (400, 413, 415, 422, 500, 501) where the document lists none, or
+  its problem answers (400, 401, 413, 415, 422, 500, 501) where the document lists none, or
   ``application/problem+json`` beside the document's content where it lists one;
+- the service's own authentication: an operation the document gives no ``security``
+  has the service's; a security scheme named like the service's is served as
+  ``Imported<name>``;
 - ``Accept``, ``Content-Type`` and ``Authorization`` header parameters are ignored (as
   OpenAPI says);
 - an ``enum`` without null refuses null, whatever ``nullable`` or the type says;
@@ -38,7 +41,7 @@ from typing import Any
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 #: Statuses of the problem answers a service documents for its own reasons.
-SERVICE_STATUSES = {"400", "413", "415", "422", "500", "501"}
+SERVICE_STATUSES = {"400", "401", "413", "415", "422", "500", "501"}
 
 REQUEST_ID = "X-Request-ID"
 
@@ -227,6 +230,16 @@ def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _scheme_names_restored(
+    requirements: list[dict[str, Any]], document: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Security requirements with the schemes the service renamed ``Imported<name>``
+    named as the document names them."""
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    restored = {f"Imported{name}": name for name in schemes if f"Imported{name}" not in schemes}
+    return [{restored.get(name, name): scopes for name, scopes in r.items()} for r in requirements]
+
+
 def differences(document: dict[str, Any], served: dict[str, Any]) -> list[str]:
     """Where the served contract says something else than the document, beyond the
     documented differences; empty when they are equivalent."""
@@ -241,6 +254,12 @@ def differences(document: dict[str, Any], served: dict[str, Any]) -> list[str]:
             served_operation.pop("tags", None)
         if "operationId" not in operation:
             served_operation.pop("operationId", None)
+        if "security" not in operation:
+            served_operation.pop("security", None)  # the service's own
+        elif "security" in served_operation:
+            served_operation["security"] = _scheme_names_restored(
+                served_operation["security"], document
+            )
         responses = served_operation["responses"]
         for status in SERVICE_STATUSES - set(operation["responses"]):
             responses.pop(status, None)

@@ -11,6 +11,7 @@ from relaykit.source import template_path
 from relaykit.spec import load_spec
 from relaykit.spec.layer import imported_layer
 from relaykit.spec.namespace import rename_components
+from relaykit.spec.namespace import rename_security_schemes
 from relaykit.spec.namespace import service_names
 
 from .test_spec_schemas import SPECS
@@ -94,6 +95,25 @@ def test_components_named_like_the_service_s_are_renamed_and_every_ref_follows()
         "Problem has that name"
     ]
     assert spec["components"]["schemas"]["List"]["items"]["$ref"].endswith("/Problem")
+
+
+def test_security_schemes_named_like_the_service_s_are_renamed_where_required_too() -> None:
+    assert {"ApiKeyAuth", "BearerAuth", "SignatureAuth"} <= NAMES.security_schemes
+    spec = document({"/p": {"get": {"security": [{"BearerAuth": []}, {}], "responses": OK}}})
+    spec["security"] = [{"BearerAuth": [], "Other": []}]
+    spec["components"]["securitySchemes"] = {
+        "BearerAuth": {"type": "http", "scheme": "bearer"},
+        "Other": {"type": "apiKey", "in": "query", "name": "key"},
+    }
+    renamed, notes = rename_security_schemes(spec, NAMES.security_schemes)
+    assert list(renamed["components"]["securitySchemes"]) == ["ImportedBearerAuth", "Other"]
+    assert renamed["security"] == [{"ImportedBearerAuth": [], "Other": []}]
+    assert renamed["paths"]["/p"]["get"]["security"] == [{"ImportedBearerAuth": []}, {}]
+    assert notes == [
+        "#/components/securitySchemes/BearerAuth: served as ImportedBearerAuth, since the "
+        "service's own authentication has that name"
+    ]
+    assert spec["security"] == [{"BearerAuth": [], "Other": []}]  # the original is untouched
 
 
 @pytest.mark.parametrize(

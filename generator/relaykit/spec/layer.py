@@ -22,6 +22,7 @@ from .generated_tests import imported_tests
 from .load import pointer
 from .namespace import ServiceNames
 from .namespace import rename_components
+from .namespace import rename_security_schemes
 from .operations import Operation
 from .operations import read_operations
 from .operations import snake_case
@@ -73,6 +74,8 @@ def imported_layer(
         otherwise any problem leaves the layer empty, with ``problems`` listing all.
     """
     document, renamed = rename_components(document, names.schemas)
+    document, renamed_schemes = rename_security_schemes(document, names.security_schemes)
+    renamed += renamed_schemes
     converter = SchemaConverter(document)
     converter.convert_components()
     operations, notes = read_operations(document, converter.is_class)

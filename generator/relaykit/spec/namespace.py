@@ -11,6 +11,7 @@ route both would answer, the operation is refused (:meth:`ServiceNames.clash`).
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import dataclass
 from dataclasses import field
@@ -19,7 +20,7 @@ from typing import Any
 
 from .load import pointer
 
-__all__ = ["ServiceNames", "rename_components", "service_names"]
+__all__ = ["ServiceNames", "rename_components", "rename_security_schemes", "service_names"]
 
 #: Folders of ``api/`` that an import or ``add-endpoint`` writes: not the service's own.
 IMPORTED_FOLDERS = ("imported", "handlers")
@@ -81,6 +82,8 @@ class ServiceNames:
     blueprints: set[str] = field(default_factory=set)
     #: Contract names of its component schemas.
     schemas: set[str] = field(default_factory=set)
+    #: Contract names of its security schemes (``api/auth.py``'s ``SCHEME_NAMES``).
+    security_schemes: set[str] = field(default_factory=set)
 
     def clash(self, method: str, path: str) -> Route | None:
         """The service's route that ``method path`` of a document would shadow, if any."""
@@ -127,6 +130,12 @@ def _read_module(
                     page = _text(value)
                     what = "the served contract" if page.endswith(".json") else "the docs page"
                     names.routes.append(Route("get", f"{prefix}/{page}", what, movable))
+        elif (
+            isinstance(node, ast.Assign)
+            and any(getattr(target, "id", None) == "SCHEME_NAMES" for target in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
+            names.security_schemes.update(_text(value) for value in node.value.values)
         elif isinstance(node, ast.Assign) and any(
             getattr(target, "id", None) == "DOCS_ASSETS_PREFIX" for target in node.targets
         ):
@@ -189,6 +198,53 @@ def rename_components(
     notes = [
         f"{pointer(['components', 'schemas', old])}: served as {new}, since the service's "
         f"own {old} has that name"
+        for old, new in renames.items()
+    ]
+    return renamed, notes
+
+
+def rename_security_schemes(
+    document: dict[str, Any], taken: set[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """The document with each security scheme named like one in ``taken`` renamed, in
+    ``components`` and in every ``security`` requirement that names it.
+
+    :returns: the document (a copy when anything was renamed) and a note per rename.
+    """
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    renames: dict[str, str] = {}
+    names = set(schemes) | taken
+    for name in schemes:
+        if name in taken:
+            new, number = f"Imported{name}", 2
+            while new in names:
+                new, number = f"Imported{name}{number}", number + 1
+            names.add(new)
+            renames[name] = new
+    if not renames:
+        return document, []
+    renamed = copy.deepcopy(document)
+    renamed["components"]["securitySchemes"] = {
+        renames.get(name, name): scheme for name, scheme in schemes.items()
+    }
+    holders = [renamed, *(
+        operation
+        for item in (renamed.get("paths") or {}).values()
+        if isinstance(item, dict)
+        for operation in item.values()
+        if isinstance(operation, dict)
+    )]  # fmt: skip
+    for holder in holders:
+        if isinstance(holder.get("security"), list):
+            holder["security"] = [
+                {renames.get(name, name): scopes for name, scopes in requirement.items()}
+                if isinstance(requirement, dict)
+                else requirement
+                for requirement in holder["security"]
+            ]
+    notes = [
+        f"{pointer(['components', 'securitySchemes', old])}: served as {new}, since the "
+        f"service's own authentication has that name"
         for old, new in renames.items()
     ]
     return renamed, notes

@@ -34,7 +34,15 @@ from ..settings import Settings
 from .problems import problem_body
 from .problems import problem_response
 
-__all__ = ["SIGNATURE_VERSION", "Authenticator", "install_auth", "security_scheme", "sign"]
+__all__ = [
+    "SCHEME_NAMES",
+    "SIGNATURE_VERSION",
+    "AuthenticationError",
+    "Authenticator",
+    "install_auth",
+    "security_scheme",
+    "sign",
+]
 
 #: The scheme name of each mode in the contract's ``securitySchemes``.
 SCHEME_NAMES = {"api_key": "ApiKeyAuth", "bearer": "BearerAuth", "hmac": "SignatureAuth"}

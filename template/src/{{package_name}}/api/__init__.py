@@ -76,10 +76,11 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
     }
     api = ServiceApi(app, security_scheme(settings))
     install_headers(app, settings)
+    # Which operation a request is for first (its 405), then whether it may call it.
+    install_concrete_paths(app)
     install_auth(app, settings, api.contract_plugin.is_protected)
     install_handoff(app, settings)
     register_error_handlers(app)
-    install_concrete_paths(app)
     _register_components(api)
     for blueprint, url_prefix in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=url_prefix or None)
