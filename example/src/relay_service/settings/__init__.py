@@ -33,6 +33,7 @@ from .parsers import parse_seconds
 from .parsers import parse_step_names
 from .parsers import parse_token
 from .parsers import parse_url
+from .parsers import parse_value_count
 from .parsers import parse_values
 
 __all__ = ["BATCH_MAX_ITEMS_LIMIT", "ENV_PREFIX", "Settings", "SettingsError", "available_cpus"]
@@ -73,6 +74,9 @@ class Settings:
 
     :param max_content_length: the largest request body accepted, in bytes;
         a larger one is answered with 413.
+    :param max_json_values: the most values (objects, arrays, strings, numbers, true,
+        false, null) a JSON request body may hold; ``[1, 2]`` holds 3. A body with more
+        is answered with 400 before it is parsed, so a hostile body costs little.
     :param log_level: the lowest level of log lines written to stdout.
     :param docs_enabled: serve Swagger UI at ``/docs`` and ReDoc at
         ``/redoc``; ``/openapi.json`` is always served.
@@ -107,6 +111,7 @@ class Settings:
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
+    max_json_values: int = _setting(10_000, parse_value_count)
     log_level: str = _setting("INFO", parse_log_level)
     docs_enabled: bool = _setting(True, parse_flag)
     environment: str = _setting("development", parse_environment)
