@@ -62,11 +62,21 @@ def test_normalise_keys_reaches_into_lists() -> None:
     assert normalise_keys(payload, CONTEXT) == {"data": {"lines": [{"sku_code": "a"}]}}
 
 
-def test_normalise_keys_refuses_keys_that_collide() -> None:
-    with pytest.raises(StepError) as refused:
-        normalise_keys({"data": {"items": [{"Order ID": 1, "order_id": 2}]}}, CONTEXT)
-    assert refused.value.pointer == "/data/items/0"
-    assert "'Order ID' and 'order_id' both become 'order_id'" in refused.value.detail
+@pytest.mark.parametrize(
+    ("keys", "written"),
+    [
+        (["Order ID", "order_id"], ["Order ID", "order_id"]),
+        (["order_id", "orderId"], ["order_id", "orderId"]),
+        (["orderId", "Order ID", "ORDER-ID"], ["order_id", "Order ID", "ORDER-ID"]),
+        (["A", "a", "B"], ["A", "a", "b"]),
+    ],
+)
+def test_normalise_keys_keeps_keys_that_would_collide_as_sent(
+    keys: list[str], written: list[str]
+) -> None:
+    payload = {"data": {"items": [{key: index for index, key in enumerate(keys)}]}}
+    expected = {"data": {"items": [{key: index for index, key in enumerate(written)}]}}
+    assert normalise_keys(payload, CONTEXT) == expected
 
 
 def test_lowercase_values_lowers_strings_at_its_paths_only() -> None:
