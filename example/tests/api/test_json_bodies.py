@@ -18,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from relay_service import create_app
-from relay_service.api.blueprint import MAX_JSON_DEPTH
 from relay_service.api.blueprint import Blueprint
+from relay_service.api.json_body import MAX_JSON_DEPTH
 from relay_service.settings import Settings
 
 LIMIT = 1024

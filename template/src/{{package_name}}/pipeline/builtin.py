@@ -74,10 +74,11 @@ def _normalised(value: Any) -> Any:
         return value
     # A snake_case key is the same key as sent, and every other key differs from
     # every snake_case key: keys that keep their spelling clash with none.
-    taken = {key for key in value if normal_key(key) == key}
+    normal = {key: normal_key(key) for key in value}
+    taken = {key for key, new in normal.items() if new == key}
     result: dict[str, Any] = {}
     for key, item in value.items():
-        new = normal_key(key)
+        new = normal[key]
         if new != key:
             new = key if new in taken else new
             taken.add(new)
