@@ -77,6 +77,7 @@ def test_schemathesis_finds_no_failure_in_the_default_render(
                         "--no-color",
                         *(f"--header={name}: {value}" for name, value in request_headers.items()),
                     ],
+                    cwd=tmp_path,  # where it keeps its cache
                     capture_output=True,
                     text=True,
                     timeout=600,
