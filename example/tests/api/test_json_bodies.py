@@ -8,6 +8,7 @@ resources look like.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,8 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from relay_service import create_app
-from relay_service.api.blueprint import MAX_JSON_DEPTH
 from relay_service.api.blueprint import Blueprint
+from relay_service.api.json_body import MAX_JSON_DEPTH
 from relay_service.settings import Settings
 
 LIMIT = 1024
@@ -89,36 +90,84 @@ def test_an_empty_json_body_lists_the_missing_fields(probe: FlaskClient) -> None
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "reason"),
     [
-        b'{"name": "a",',
-        b"{'name': 'a'}",
-        b"\xff\xfe",
-        b'{"name": "a", "count": NaN}',
-        b'{"name": "a", "count": Infinity}',
-        b'{"name": "a", "count": 1e400}',
-        b'{"name": "a", "count": ' + b"9" * 5000 + b"}",
-        b"[" * 100_000,
-        b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1),
+        (b'{"name": "a",', "not valid JSON: Expecting"),
+        (b"{'name': 'a'}", "not valid JSON: Expecting property name"),
+        (b'{"name": "a", "count": NaN}', "not valid JSON: NaN is not a JSON value"),
+        (b'{"name": "a", "count": Infinity}', "not valid JSON: Infinity is not a JSON value"),
+        (b'{"name": "a", "count": 1e400}', "not valid JSON: the number 1e400 is out of range"),
+        (b'{"name": "a", "count": ' + b"9" * 5000 + b"}", "not valid JSON: Exceeds the limit"),
+        (b"\xff\xfe", "not UTF-8: byte 0xff at offset 0"),
+        ('{"name": "a"}'.encode("utf-16"), "not UTF-8: it has NUL bytes"),
+        ('{"name": "a"}'.encode("utf-16-le"), "not UTF-8: it has NUL bytes"),
+        ('{"name": "a"}'.encode("utf-32-be"), "not UTF-8: it has NUL bytes"),
+        (b'{"name": "\xed\xa0\x80"}', "not UTF-8: byte 0xed at offset 10"),
+        (b'\xef\xbb\xbf{"name": "a"}', "starts with a byte order mark"),
+        (b'{"name": "\\ud800"}', "the string at /name has an unpaired surrogate"),
+        (b'{"tags": ["\\udc00x"]}', "the string at /tags/0 has an unpaired surrogate"),
+        (b'{"name": "a", "name": "b"}', 'the object at the top level has the member "name" twice'),
+        (b'{"tags": [{"x": 1, "y": 2, "x": 3}]}', 'the object at /tags/0 has the member "x" twice'),
+        # Parsing gives up, or the depth check refuses it, as the stack allows.
+        (b"[" * 9_000 + b"]" * 9_000, "nest"),
+        (
+            b"[" * (MAX_JSON_DEPTH + 1) + b"]" * (MAX_JSON_DEPTH + 1),
+            f"nests arrays and objects over {MAX_JSON_DEPTH} deep",
+        ),
+        (b"[" + b"{}," * 10_000 + b"{}]", "holds more than 10000 JSON values"),
     ],
-    ids=["truncated", "quotes", "utf-8", "nan", "infinity", "overflow", "digits", "deep", "depth"],
-)
-def test_a_body_that_is_not_strict_json_is_400(data: bytes) -> None:
-    # The default size limit, and no contract client: the deep bodies would be
-    # slow to echo in a failure message.
+    ids=[
+        "truncated", "quotes", "nan", "infinity", "overflow", "digits", "invalid-utf-8",
+        "utf-16", "utf-16-without-bom", "utf-32", "encoded-surrogate", "bom",
+        "unpaired-high-surrogate", "unpaired-low-surrogate", "duplicate-name",
+        "duplicate-name-inside", "deep", "depth", "values",
+    ],
+)  # fmt: skip
+def test_a_body_that_is_not_strict_json_is_400(data: bytes, reason: str) -> None:
+    # The default limits, and no contract client: the deep bodies would be slow to
+    # echo in a failure message.
     client = mount_probe(Settings(auth="none")).test_client()
     response = client.post("/probe", data=data, content_type="application/json")
-    body = problem(response, 400)
-    assert body["detail"].startswith(
-        ("The request body is not valid JSON", "The request body nests")
-    )
+    assert reason in problem(response, 400)["detail"]
 
 
-def test_a_body_within_the_depth_limit_is_parsed(probe: FlaskClient) -> None:
-    nested = b"[" * (MAX_JSON_DEPTH - 1) + b"]" * (MAX_JSON_DEPTH - 1)
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"name": "\\ud83d\\ude00", "count": 1}',
+        b'{"name": "\\\\ud800", "count": 1}',
+        '{"name": "\u00e9\U0001f600", "count": 1}'.encode(),
+    ],
+    ids=["surrogate-pair", "escaped-backslash", "utf-8"],
+)
+def test_a_strict_json_body_is_parsed(probe_app: Flask, data: bytes) -> None:
+    response = probe_app.test_client().post("/probe", data=data, content_type="application/json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["name"] == json.loads(data)["name"]
+
+
+def test_a_body_nested_as_deep_as_the_limit_is_parsed(probe: FlaskClient) -> None:
+    # The object is one level: tags may nest one less.
+    nested = b"[" * (MAX_JSON_DEPTH - 1) + b"1" + b"]" * (MAX_JSON_DEPTH - 1)
     body = b'{"name": "a", "count": 1, "tags": ' + nested + b"}"
     response = probe.post("/probe", data=body, content_type="application/json")
     assert {e["pointer"] for e in problem(response, 422)["errors"]} == {"/tags/0"}
+
+
+@pytest.mark.parametrize(("tags", "status"), [(["x"], 200), (["x", "y"], 400)])
+def test_the_value_limit_is_exact(tags: list[str], status: int) -> None:
+    # The object, its two members' values, the array and its items: 5 values with one tag.
+    client = mount_probe(Settings(auth="none", max_json_values=5)).test_client()
+    response = client.post("/probe", json={"name": "a", "count": 1, "tags": tags})
+    assert response.status_code == status, response.get_data(as_text=True)
+    if status == 400:
+        assert problem(response, 400)["detail"] == "The request body holds more than 5 JSON values."
+
+
+def test_commas_and_brackets_in_strings_are_no_values() -> None:
+    client = mount_probe(Settings(auth="none", max_json_values=5)).test_client()
+    tags = ['[{"a": 1}, [2, 3]],' * 10 + '\\"[,{']
+    assert client.post("/probe", json={"name": "a", "count": 1, "tags": tags}).status_code == 200
 
 
 def test_a_body_over_the_limit_is_413(probe: FlaskClient) -> None:
@@ -129,20 +178,40 @@ def test_a_body_over_the_limit_is_413(probe: FlaskClient) -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "data",
-    [b'{"name": "' + b"x" * LIMIT + b'", "count": 1}', b'{"name": "a", "count": 1}' + b" " * LIMIT],
-    ids=["cut-off", "valid-prefix"],
-)
-def test_a_chunked_body_over_the_limit_is_413(probe: FlaskClient, data: bytes) -> None:
-    # Chunked: no Content-Length, so only reading tells the size.
-    response = probe.post(
+def body_of(size: int) -> bytes:
+    """A valid probe body of exactly ``size`` bytes."""
+    body = b'{"name": "", "count": 1}'
+    return body.replace(b'""', b'"' + b"x" * (size - len(body)) + b'"')
+
+
+def send_chunked(client: FlaskClient, data: bytes) -> Any:
+    # No Content-Length, and a server that ends the stream: as gunicorn hands over
+    # a chunked body.
+    return client.post(
         "/probe",
         input_stream=io.BytesIO(data),
         content_type="application/json",
         environ_overrides={"wsgi.input_terminated": True},
     )
-    problem(response, 413)
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_of_exactly_the_limit_is_taken(probe_app: Flask, chunked: bool) -> None:
+    data, client = body_of(LIMIT), probe_app.test_client()
+    if chunked:
+        response = send_chunked(client, data)
+    else:
+        response = client.post("/probe", data=data, content_type="application/json")
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [body_of(LIMIT + 1), b'{"name": "a", "count": 1}' + b" " * LIMIT],
+    ids=["one-byte-over", "valid-prefix"],
+)
+def test_a_chunked_body_over_the_limit_is_413(probe: FlaskClient, data: bytes) -> None:
+    problem(send_chunked(probe, data), 413)
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
+import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 
+from relay_service import create_app
 from relay_service.about import OPENAPI_VERSION
 from relay_service.about import TITLE
+from relay_service.api.blueprint import Blueprint
+from relay_service.api.intake import EachItem
+from relay_service.settings import BATCH_MAX_ITEMS_LIMIT
+from relay_service.settings import Settings
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -58,3 +65,25 @@ def test_every_operation_documents_its_errors(contract: Any) -> None:
 def test_every_error_response_is_problem_json(contract: Any) -> None:
     for name, response in contract.document["components"]["responses"].items():
         assert list(response["content"]) == ["application/problem+json"], name
+
+
+class ProbeBatchSchema(ma.Schema):
+    items = EachItem(ma.fields.Dict(), validate=ma.validate.Length(max=BATCH_MAX_ITEMS_LIMIT))
+
+
+@pytest.mark.parametrize("limit", [1, 7, Settings().batch_max_items, BATCH_MAX_ITEMS_LIMIT])
+def test_a_batch_documents_the_limit_the_service_enforces(limit: int) -> None:
+    # The contract served follows RELAY_BATCH_MAX_ITEMS; the committed one is written
+    # with the default (test_code_agrees_with_the_committed_contract).
+    app = create_app(Settings(batch_max_items=limit))
+    blueprint = Blueprint("batch_probe", __name__)
+
+    @blueprint.route("/batch-probe", methods=["POST"])
+    @blueprint.arguments(ProbeBatchSchema)
+    @blueprint.response(204)
+    def probe(batch: dict[str, Any]) -> None:
+        return None
+
+    app.extensions["flask-smorest"]["apis"][""]["ext_obj"].register_blueprint(blueprint)
+    documented = app_spec(app)["components"]["schemas"]["ProbeBatch"]["properties"]["items"]
+    assert documented["maxItems"] == limit

@@ -32,12 +32,15 @@ def event(number: int, **changes: Any) -> dict[str, Any]:
 def test_a_batch_answers_per_event(
     make_client: Callable[..., Any], make_settings: Callable[..., Settings]
 ) -> None:
-    client = make_client(create_app(make_settings(pipeline_drop_when=(("type", "test.*"),))))
+    settings = make_settings(
+        pipeline_drop_when=(("type", "test.*"),), pipeline_rename=(("data.old", "data.new"),)
+    )
+    client = make_client(create_app(settings))
     events = [
         event(0),
         event(1, occurred_at="yesterday", extra=True),
         event(2, type="test.ping"),
-        event(3, data={"A": 1, "a": 2}),
+        event(3, data={"old": 1, "new": 2}),
         "not an event",
         event(5),
     ]
@@ -62,8 +65,8 @@ def test_a_batch_answers_per_event(
     }
     assert results[2]["reason"] == "type matches 'test.*'"
     refused = results[3]["problem"]
-    assert refused["step"] == "normalise_keys"
-    assert refused["errors"][0]["pointer"] == "/events/3/data"
+    assert refused["step"] == "rename_fields"
+    assert refused["errors"][0]["pointer"] == "/events/3/data/new"
     assert results[4]["problem"]["errors"][0]["pointer"] == "/events/4"
     assert results[5]["steps"][-1] == "stamp_request"
 
@@ -111,7 +114,7 @@ def test_one_deep_event_sinks_nothing_but_itself(
 def test_a_list_over_the_absolute_limit_is_refused_before_any_event_is_loaded(
     client: Any,
 ) -> None:
-    response = client.post(BATCH, json={"events": [{}] * 100_000})
+    response = client.post(BATCH, json={"events": [{}] * 1001})
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
         {"location": "body", "pointer": "/events", "detail": "Longer than maximum length 1000."}

@@ -131,18 +131,21 @@ def test_a_filtered_event_is_answered_200_with_the_rule(
     assert receipt["steps"][-1] == "drop_matching"
 
 
-def test_a_refusing_step_is_a_422_naming_the_step(client: FlaskClient) -> None:
-    event = {**EVENT, "data": {"Order ID": 1, "order_id": 2}}
+def test_a_refusing_step_is_a_422_naming_the_step(
+    make_client: MakeClient, app_with: Callable[..., Flask]
+) -> None:
+    client = make_client(app_with(pipeline_rename=(("data.old", "data.new"),)))
+    event = {**EVENT, "data": {"old": 1, "new": 2}}
     response = client.post(EVENTS, json=event)
     assert response.status_code == 422
     problem = response.get_json()
-    assert problem["step"] == "normalise_keys"
-    assert problem["detail"].startswith("The normalise_keys step refused the item:")
+    assert problem["step"] == "rename_fields"
+    assert problem["detail"].startswith("The rename_fields step refused the item:")
     assert problem["errors"] == [
         {
             "location": "body",
-            "pointer": "/data",
-            "detail": "keys 'Order ID' and 'order_id' both become 'order_id'",
+            "pointer": "/data/new",
+            "detail": "cannot move /data/old to /data/new: it already has a value",
         }
     ]
 

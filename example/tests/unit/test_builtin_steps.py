@@ -21,7 +21,9 @@ from relay_service.pipeline.builtin import normalise_keys
 from relay_service.pipeline.builtin import rename_fields
 from relay_service.pipeline.builtin import stamp_request
 from relay_service.pipeline.builtin import trim_strings
+from relay_service.pipeline.paths import normal_key
 from relay_service.pipeline.redaction import REDACTED
+from relay_service.pipeline.redaction import match_form
 from relay_service.pipeline.redaction import redact_fields
 from relay_service.settings import Settings
 from relay_service.settings import SettingsError
@@ -60,11 +62,21 @@ def test_normalise_keys_reaches_into_lists() -> None:
     assert normalise_keys(payload, CONTEXT) == {"data": {"lines": [{"sku_code": "a"}]}}
 
 
-def test_normalise_keys_refuses_keys_that_collide() -> None:
-    with pytest.raises(StepError) as refused:
-        normalise_keys({"data": {"items": [{"Order ID": 1, "order_id": 2}]}}, CONTEXT)
-    assert refused.value.pointer == "/data/items/0"
-    assert "'Order ID' and 'order_id' both become 'order_id'" in refused.value.detail
+@pytest.mark.parametrize(
+    ("keys", "written"),
+    [
+        (["Order ID", "order_id"], ["Order ID", "order_id"]),
+        (["order_id", "orderId"], ["order_id", "orderId"]),
+        (["orderId", "Order ID", "ORDER-ID"], ["order_id", "Order ID", "ORDER-ID"]),
+        (["A", "a", "B"], ["A", "a", "b"]),
+    ],
+)
+def test_normalise_keys_keeps_keys_that_would_collide_as_sent(
+    keys: list[str], written: list[str]
+) -> None:
+    payload = {"data": {"items": [{key: index for index, key in enumerate(keys)}]}}
+    expected = {"data": {"items": [{key: index for index, key in enumerate(written)}]}}
+    assert normalise_keys(payload, CONTEXT) == expected
 
 
 def test_lowercase_values_lowers_strings_at_its_paths_only() -> None:
@@ -124,6 +136,26 @@ def test_redact_fields_matches_keys_however_they_are_spelled() -> None:
     assert step(payload, CONTEXT) == {
         "data": {"cardNumber": REDACTED, "Card Number": REDACTED, "card-number": REDACTED}
     }
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["pass-word", "Pass_Word", "PASSWORD", "pass word", "pass.word", "p\u200bassword",
+     "pass\u00adword", "\uff30\uff41\uff53\uff53word", "p\u00e4ssword", " password: "],
+)  # fmt: skip
+def test_match_form_drops_case_separators_format_characters_and_accents(key: str) -> None:
+    assert match_form(key) == "password"
+    assert match_form(normal_key(key)) == "password"
+
+
+def test_match_form_keeps_letters_and_digits_apart() -> None:
+    assert match_form("password2") != match_form("password")
+    assert match_form("p\u0430ssword") != match_form("password")  # Cyrillic a
+
+
+def test_redact_fields_refuses_a_key_with_no_letter_or_digit() -> None:
+    with pytest.raises(SettingsError, match=r"RELAY_PIPELINE_REDACT: data\.__ has a key with no"):
+        redact_fields(["data.__"])
 
 
 def test_redact_fields_reaches_into_lists_with_a_wildcard() -> None:

@@ -116,3 +116,20 @@ def test_redacted_values_never_survive(payload: dict[str, Any]) -> None:
     except StepError:
         return
     assert "hunter2-secret" not in repr(outcome.payload)
+
+
+def sizes(value: Any) -> list[int]:
+    """How many members each object has, depth first."""
+    if isinstance(value, dict):
+        return [len(value), *(size for item in value.values() for size in sizes(item))]
+    if isinstance(value, list):
+        return [size for item in value for size in sizes(item)]
+    return []
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(PAYLOADS)
+def test_normalise_keys_keeps_every_member_and_refuses_nothing(payload: dict[str, Any]) -> None:
+    normalised = normalise_keys(payload, context(Settings()))
+    assert sizes(normalised) == sizes(payload)
+    assert build_pipeline(Settings()).run(payload, context(Settings())).payload is not None

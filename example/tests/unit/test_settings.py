@@ -30,6 +30,7 @@ def test_settings_ignore_variables_of_other_programs() -> None:
 def test_settings_read_every_variable() -> None:
     env = {
         "RELAY_MAX_CONTENT_LENGTH": "2048",
+        "RELAY_MAX_JSON_VALUES": "50000",
         "RELAY_LOG_LEVEL": "debug",
         "RELAY_DOCS_ENABLED": "off",
         "RELAY_AUTH": "Bearer",
@@ -63,6 +64,7 @@ def test_settings_read_every_variable() -> None:
     }
     assert Settings.from_env(env) == Settings(
         max_content_length=2048,
+        max_json_values=50_000,
         log_level="DEBUG",
         docs_enabled=False,
         auth="bearer",
@@ -133,6 +135,7 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
         ("RELAY_MAX_CONTENT_LENGTH", "abc", "RELAY_MAX_CONTENT_LENGTH='abc': expected a whole"),
         ("RELAY_MAX_CONTENT_LENGTH", "0", "RELAY_MAX_CONTENT_LENGTH='0': expected a whole"),
         ("RELAY_MAX_CONTENT_LENGTH", "-5", "RELAY_MAX_CONTENT_LENGTH='-5': expected a whole"),
+        ("RELAY_MAX_JSON_VALUES", "0", "RELAY_MAX_JSON_VALUES='0': expected a whole number"),
         ("RELAY_LOG_LEVEL", "loud", "RELAY_LOG_LEVEL='loud': expected one of DEBUG"),
         ("RELAY_MAX_CONTENT_LENGTH", "²", "RELAY_MAX_CONTENT_LENGTH='²': expected a whole"),
         ("RELAY_DOCS_ENABLED", "maybe", "RELAY_DOCS_ENABLED='maybe': expected true or false"),

@@ -29,6 +29,7 @@ from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import REQUEST_ID_PATTERN
 from .fields import ContractMarshmallowPlugin
 from .fields import written_schema
+from .intake.items import document_batch_limit
 from .problems import handle_http_exception
 from .schemas import AUTH_PROBLEM_RESPONSES
 from .schemas import PROBLEM_CONTENT_TYPE
@@ -141,9 +142,13 @@ class ContractPlugin(BasePlugin):
             "header",
             {
                 "name": REQUEST_ID_HEADER,
-                "description": "Id of this request, echoed in the answer; made when absent or invalid.",
+                # Any text is taken (an id that does not fit is replaced, not refused):
+                # the contract declares no pattern the service does not enforce.
+                "description": "Id of this request, echoed in the answer. Kept when it is "
+                "1-128 letters, digits and . _ : - starting with a letter or digit; "
+                "replaced by a new id otherwise, and made when absent.",
                 "required": False,
-                "schema": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+                "schema": {"type": "string"},
             },
         )
         spec.components.header(
@@ -272,6 +277,8 @@ class ServiceApi(Api):
                 "extra_plugins": [self.contract_plugin],
             },
         )
+        limit = app.extensions["settings"].batch_max_items
+        self.ma_plugin.converter.add_attribute_function(document_batch_limit(limit))
         # Last, so a field checked as written is documented as written.
         self.ma_plugin.converter.add_attribute_function(written_schema)
 

@@ -59,27 +59,30 @@ def _trimmed(value: Any) -> Any:
 def normalise_keys(payload: Payload, context: Context) -> Payload:
     """Write every object key in snake_case: ``Order ID`` and ``orderId`` become ``order_id``.
 
-    :raises StepError: when two keys of one object become the same key.
+    Nothing is lost and nothing is refused: when keys of one object would become the
+    same key, one already in snake_case keeps it (else the first), and the others stay
+    as sent (``{"Order ID": 1, "order_id": 2}`` is left as it is).
     """
-    normalised: Payload = _normalised(payload, ())
+    normalised: Payload = _normalised(payload)
     return normalised
 
 
-def _normalised(value: Any, keys: tuple[str, ...]) -> Any:
+def _normalised(value: Any) -> Any:
     if isinstance(value, list):
-        return [_normalised(item, (*keys, str(index))) for index, item in enumerate(value)]
+        return [_normalised(item) for item in value]
     if not isinstance(value, dict):
         return value
+    # A snake_case key is the same key as sent, and every other key differs from
+    # every snake_case key: keys that keep their spelling clash with none.
+    normal = {key: normal_key(key) for key in value}
+    taken = {key for key, new in normal.items() if new == key}
     result: dict[str, Any] = {}
-    original: dict[str, str] = {}
     for key, item in value.items():
-        new = normal_key(key)
-        if new in original:
-            raise StepError(
-                f"keys {original[new]!r} and {key!r} both become {new!r}", pointer=pointer(keys)
-            )
-        original[new] = key
-        result[new] = _normalised(item, (*keys, new))
+        new = normal[key]
+        if new != key:
+            new = key if new in taken else new
+            taken.add(new)
+        result[new] = _normalised(item)
     return result
 
 

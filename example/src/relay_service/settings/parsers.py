@@ -111,6 +111,14 @@ def parse_byte_count(name: str, raw: str) -> int:
     return _whole_number(name, raw, 1, None, "a whole number of bytes from 1 up, e.g. 1048576")
 
 
+def parse_value_count(name: str, raw: str) -> int:
+    """Parse a positive whole number of JSON values.
+
+    :raises SettingsError: when ``raw`` is not a whole number from 1 up.
+    """
+    return _whole_number(name, raw, 1, None, "a whole number of values from 1 up, e.g. 10000")
+
+
 def parse_batch_size(name: str, raw: str) -> int:
     """Parse a batch size from 1 to :data:`BATCH_MAX_ITEMS_LIMIT`.
 

@@ -1,11 +1,15 @@
 # Managed by relaykit: "copier update" merges the template's changes into this file.
-"""A reference worker in a process of its own, on loopback: for tests and benchmarks."""
+"""A reference worker in a process of its own, on loopback: for tests and benchmarks.
+
+It is started with ``subprocess`` (bandit's B404 and B603, silenced where they are
+raised): this interpreter, this package, the caller's options, and no shell.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-import subprocess  # nosec B404 (it starts this package's worker, with a fixed command line)
+import subprocess  # nosec B404
 import sys
 import urllib.request
 from dataclasses import dataclass
@@ -50,7 +54,6 @@ def start_worker_process(*arguments: str, token: str = "") -> WorkerProcess:
     :param token: the bearer token it requires; ``""`` for none.
     """
     package = __package__ or "worker"
-    # This interpreter, this package, the caller's options: no shell, no outside input.
     process = subprocess.Popen(  # nosec B603
         [sys.executable, "-m", package, "--port", "0", *arguments],
         stdout=subprocess.PIPE,

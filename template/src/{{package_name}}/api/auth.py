@@ -31,6 +31,7 @@ from flask import request
 
 from ..handoff import IDEMPOTENCY_KEY_HEADER
 from ..settings import Settings
+from .blueprint import read_data
 from .problems import problem_body
 from .problems import problem_response
 
@@ -178,8 +179,8 @@ class Authenticator:
                 f"The signature's timestamp is more than {round(self.tolerance)} seconds "
                 "from the service's clock: sign the request again when sending it."
             )
-        # The body as sent: the view reads the same bytes from the cache.
-        signed = f"{timestamp}.".encode() + request.get_data(cache=True)
+        # The body as sent (413 and 400 as for any body): the view reads it from the cache.
+        signed = f"{timestamp}.".encode() + read_data(request)
         found = ""
         for key_id, secret in self._secrets:
             expected = hmac.new(secret, signed, hashlib.sha256).hexdigest()

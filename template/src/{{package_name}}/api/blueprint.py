@@ -1,5 +1,6 @@
 # Managed by relaykit: "copier update" merges the template's changes into this file.
-"""The service's Blueprint: flask-smorest's, with request bodies parsed as strict JSON.
+"""The service's Blueprint: flask-smorest's, with request bodies read as sent and parsed
+as strict JSON (``json_body.py``).
 
 Besides the JSON objects and forms flask-smorest's ``arguments`` reads, it reads
 ``multipart/form-data`` (fields and files, location ``multipart``) and, with
@@ -10,60 +11,27 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import json
-import math
 from collections.abc import Callable
 from typing import Any
 
 import flask
 import flask_smorest
 import marshmallow as ma
+from gunicorn.http.errors import ParseException
 from webargs import core
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.exceptions import UnsupportedMediaType
 
-from .fields import exceeds_depth
+# Also importable from here, as they were before json_body.py held them.
+from .json_body import MAX_JSON_DEPTH
+from .json_body import parse_json
 
-__all__ = ["MAX_JSON_DEPTH", "Blueprint", "JSONBodyParser", "parse_json", "read_body"]
-
-#: The deepest nesting of arrays and objects a request body may have. Deeper
-#: bodies are refused before any code walks them recursively; schemas set
-#: tighter limits on their free-form fields (see ``fields.MaxDepth``).
-MAX_JSON_DEPTH = 40
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"the number {text} is out of range")
-    return value
-
-
-def parse_json(data: bytes) -> Any:
-    """Decode a request body as strict JSON (RFC 8259).
-
-    NaN and Infinity, numbers out of range and nesting deeper than
-    :data:`MAX_JSON_DEPTH` are refused too.
-
-    :raises BadRequest: saying what is wrong.
-    """
-    try:
-        value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
-    except (ValueError, RecursionError) as error:
-        # ValueError covers JSONDecodeError, UnicodeDecodeError and over-long integers.
-        reason = "it is nested too deeply" if isinstance(error, RecursionError) else error
-        raise BadRequest(f"The request body is not valid JSON: {reason}.") from None
-    if exceeds_depth(value, MAX_JSON_DEPTH):
-        raise BadRequest(f"The request body nests arrays and objects over {MAX_JSON_DEPTH} deep.")
-    return value
+__all__ = ["MAX_JSON_DEPTH", "Blueprint", "JSONBodyParser", "parse_json", "read_body", "read_data"]
 
 
 def _refuse_unless(req: flask.Request, media_type: str) -> None:
@@ -80,12 +48,34 @@ def _refuse_unless(req: flask.Request, media_type: str) -> None:
         )
 
 
-def _read_data(req: flask.Request) -> bytes:
-    """The request body; 413 for a chunked one over ``MAX_CONTENT_LENGTH``."""
-    data = req.get_data(cache=True)
-    limit = req.max_content_length
-    # Werkzeug stops reading a chunked body at the limit without saying so.
-    if req.content_length is None and limit is not None and len(data) >= limit:
+_CUT_SHORT = "The request body ended before all of it was sent."
+
+
+def read_data(req: flask.Request) -> bytes:
+    """The request body, read as sent: with Content-Length or chunked.
+
+    :raises RequestEntityTooLarge: for a body over ``MAX_CONTENT_LENGTH``; a chunked
+        body of exactly that many bytes is taken, as one with Content-Length is.
+    :raises BadRequest: when the body ends early (the client went away) or its chunked
+        framing is broken (gunicorn's reader raises a ``ParseException``).
+    """
+    # The app's limit, not the request's: this raises it by one for the read below,
+    # and the body may be read twice (authentication reads it to check a signature).
+    limit = flask.current_app.config["MAX_CONTENT_LENGTH"] if req.content_length is None else None
+    if limit is not None:
+        # Werkzeug stops reading a chunked body at the limit without saying so: one
+        # byte more tells a body of exactly the limit from a longer one.
+        req.max_content_length = limit + 1
+    try:
+        data = req.get_data(cache=True)
+    except ParseException as error:
+        raise BadRequest(f"The request body's chunked framing is broken: {error}.") from None
+    except ClientDisconnected:
+        raise BadRequest(_CUT_SHORT) from None
+    # gunicorn hands over a body with Content-Length cut short as far as it came.
+    if req.content_length is not None and len(data) < req.content_length:
+        raise BadRequest(_CUT_SHORT)
+    if limit is not None and len(data) > limit:
         raise RequestEntityTooLarge()
     return data
 
@@ -95,8 +85,9 @@ class JSONBodyParser(FlaskParser):
 
     - 415 for another content type or any content coding (webargs alone would
       take a non-JSON body as missing and answer 422);
-    - 413 for a chunked body over ``MAX_CONTENT_LENGTH``;
-    - 400 for a body that is not strict JSON.
+    - 413 for a body over ``MAX_CONTENT_LENGTH``, chunked or not;
+    - 400 for a body that is not strict JSON (see :func:`parse_json`), or whose
+      chunked framing is broken.
 
     The location ``multipart`` reads a ``multipart/form-data`` body: its fields
     and its files together (415 for another media type).
@@ -104,7 +95,7 @@ class JSONBodyParser(FlaskParser):
 
     def load_json(self, req: flask.Request, schema: ma.Schema) -> Any:
         _refuse_unless(req, "application/json")
-        data = _read_data(req)
+        data = read_data(req)
         if not data:
             return core.missing
         return parse_json(data)
@@ -131,7 +122,7 @@ def read_body(field: ma.fields.Field[Any] | None, media_type: str, *, required: 
             flask_smorest.abort(422, messages={"json": ["A request body is required."]})
         return None
     _refuse_unless(req, media_type)
-    data = _read_data(req)
+    data = read_data(req)
     if field is None:
         return data
     try:

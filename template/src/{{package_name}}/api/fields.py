@@ -66,24 +66,24 @@ class Timestamp(ma.fields.AwareDateTime):
 def exceeds_depth(value: Any, depth: int) -> bool:
     """Whether ``value`` nests arrays and objects more than ``depth`` levels deep.
 
-    Walks level by level, without recursion, and stops at ``depth``.
+    ``[]`` and ``{"a": 1}`` nest one level, ``[[]]`` two; a number, string, true,
+    false or null adds none. Walks level by level, without recursion, and stops at
+    ``depth``.
     """
     level, seen = [value], 0
-    while level:
+    while level := [node for node in level if isinstance(node, dict | list)]:
         seen += 1
         if seen > depth:
             return True
         level = [
-            child
-            for node in level
-            if isinstance(node, dict | list)
-            for child in (node.values() if isinstance(node, dict) else node)
+            child for node in level for child in (node.values() if isinstance(node, dict) else node)
         ]
     return False
 
 
 class MaxDepth(ma.validate.Validator):
-    """Refuse a value that nests arrays and objects more than ``depth`` levels deep.
+    """Refuse a value that nests arrays and objects more than ``depth`` levels deep
+    (as :func:`exceeds_depth` counts them: a field's own object is one level).
 
     Set on a free-form field (a ``Dict``), it keeps the depth an item may have the
     same whether the item comes alone or in a batch.

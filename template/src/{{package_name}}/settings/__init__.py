@@ -41,6 +41,7 @@ from .parsers import parse_seconds
 from .parsers import parse_step_names
 from .parsers import parse_token
 from .parsers import parse_url
+from .parsers import parse_value_count
 from .parsers import parse_values
 
 __all__ = [
@@ -90,6 +91,9 @@ class Settings:
 
     :param max_content_length: the largest request body accepted, in bytes;
         a larger one is answered with 413.
+    :param max_json_values: the most values (objects, arrays, strings, numbers, true,
+        false, null) a JSON request body may hold; ``[1, 2]`` holds 3. A body with more
+        is answered with 400 before it is parsed, so a hostile body costs little.
     :param log_level: the lowest level of log lines written to stdout.
     :param auth: how clients of the API authenticate: ``none``, ``api_key``
         (a key in the :attr:`auth_key_header` header), ``bearer``
@@ -139,6 +143,7 @@ class Settings:
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
+    max_json_values: int = _setting(10_000, parse_value_count)
     log_level: str = _setting("INFO", parse_log_level)
     auth: str = _setting(AUTH, parse_auth_mode)
     auth_keys: tuple[AuthKey, ...] = _setting((), parse_keys, secret=True)

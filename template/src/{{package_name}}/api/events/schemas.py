@@ -73,7 +73,8 @@ class BatchSchema(ma.Schema):
         required=True,
         validate=[ma.validate.Length(min=1), ma.validate.Length(max=BATCH_MAX_ITEMS_LIMIT)],
         metadata={
-            "description": "The events; an invalid one is rejected alone. "
-            f"RELAY_BATCH_MAX_ITEMS (default 100) lowers the limit of {BATCH_MAX_ITEMS_LIMIT}."
+            "description": "The events; an invalid one is rejected alone. At most "
+            f"RELAY_BATCH_MAX_ITEMS (default 100, at most {BATCH_MAX_ITEMS_LIMIT}), the "
+            "maxItems the service documents."
         },
     )

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
 
-__all__ = ["EachItem", "Item"]
+__all__ = ["EachItem", "Item", "document_batch_limit"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -65,3 +66,21 @@ class EachItem(ma.fields.List[Any]):
                     messages = {"_schema": messages}
                 items.append(Item(index, pointer, None, messages, raw))
         return items
+
+
+def document_batch_limit(limit: int) -> Callable[..., dict[str, Any]]:
+    """Make an apispec attribute function that documents an :class:`EachItem` list with
+    the ``maxItems`` the service enforces: the smaller of the field's own and ``limit``.
+
+    :param limit: the app's ``RELAY_BATCH_MAX_ITEMS``, which the intake flow enforces on
+        every batch, so the contract served follows the setting.
+    """
+
+    def batch_limit(
+        converter: Any, field: ma.fields.Field[Any], ret: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any]:
+        if not isinstance(field, EachItem):
+            return {}
+        return {"maxItems": min(ret.get("maxItems", limit), limit)}
+
+    return batch_limit
