@@ -34,6 +34,7 @@ from .parsers import parse_step_names
 from .parsers import parse_token
 from .parsers import parse_url
 from .parsers import parse_values
+from .parsers import parse_whole_seconds
 
 __all__ = ["BATCH_MAX_ITEMS_LIMIT", "ENV_PREFIX", "Settings", "SettingsError", "available_cpus"]
 
@@ -72,7 +73,11 @@ class Settings:
     variable that is not set keeps the default.
 
     :param max_content_length: the largest request body accepted, in bytes;
-        a larger one is answered with 413.
+        a larger one is answered with 413 (by the proxy too).
+    :param header_timeout: seconds a client may take to send a request's whole
+        header; the proxy (docker-compose.yml) closes the connection after it.
+    :param body_timeout: the longest gap, in seconds, between two parts of a
+        request's body; the proxy closes the connection after it.
     :param log_level: the lowest level of log lines written to stdout.
     :param docs_enabled: serve Swagger UI at ``/docs`` and ReDoc at
         ``/redoc``; ``/openapi.json`` is always served.
@@ -107,6 +112,8 @@ class Settings:
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
+    header_timeout: int = _setting(10, parse_whole_seconds)
+    body_timeout: int = _setting(10, parse_whole_seconds)
     log_level: str = _setting("INFO", parse_log_level)
     docs_enabled: bool = _setting(True, parse_flag)
     environment: str = _setting("development", parse_environment)
