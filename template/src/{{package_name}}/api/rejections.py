@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gunicorn import util
+from gunicorn.http.errors import LimitRequestLine
 from gunicorn.workers.gthread import ThreadWorker
 
 from ..observability.request_id import REQUEST_ID_HEADER
@@ -61,6 +62,8 @@ class ProblemThreadWorker(ThreadWorker):
         super().handle_error(req, unsent, addr, exc)
         status_line = _STATUS_LINE.match(unsent.data)
         status = int(status_line[1]) if status_line else 500
+        if isinstance(exc, LimitRequestLine):
+            status = 414  # as gunicorn 27 answers it; gunicorn 23 says 400
         try:
             util.write_nonblock(client, rejection_answer(status, exc, req))
         except Exception:  # the client may be gone; gunicorn does the same
