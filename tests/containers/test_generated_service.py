@@ -83,10 +83,13 @@ def test_the_served_contract_is_the_committed_one(stack: Stack, service: Path) -
     assert requests.get(f"{stack.url}{OWN}/openapi.json", timeout=10).json() == committed
 
 
-def test_the_containers_run_as_a_fixed_user_that_is_not_root(stack: Stack) -> None:
+def test_the_containers_run_as_fixed_users_that_are_not_root(stack: Stack) -> None:
     for name in ("api", "worker"):
         assert stack.compose("exec", "-T", name, "id", "-u").strip() == "10001"
         assert stack.container(name)["Config"]["User"] == "10001"
+    # nginx's own unprivileged user, on a root it cannot write to.
+    assert stack.compose("exec", "-T", "proxy", "id", "-u").strip() == "101"
+    assert stack.container("proxy")["HostConfig"]["ReadonlyRootfs"] is True
 
 
 def test_access_lines_are_json_with_the_request_id(stack: Stack) -> None:
