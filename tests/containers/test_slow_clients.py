@@ -233,8 +233,20 @@ def test_a_body_of_exactly_the_limit_passes_and_one_byte_more_is_refused(
         (b"GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
         (b"GET /livez HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400),
         (post(b"x" * (LIMIT + 1), chunked=False), 413),
+        (b"TRACE /livez HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+        (b"POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        (b"GET /livez HTTP/2.0\r\nHost: x\r\n\r\n", 505),
     ],
-    ids=["request-line", "long-request-line", "large-header", "invalid-header", "large-body"],
+    ids=[
+        "request-line",
+        "long-request-line",
+        "large-header",
+        "invalid-header",
+        "large-body",
+        "trace",
+        "transfer-coding",
+        "http-version",
+    ],
 )
 def test_what_the_proxy_rejects_is_problem_details(stack: Stack, data: bytes, status: int) -> None:
     answer_status, headers, body = exchange(stack, data)
