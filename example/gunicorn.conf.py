@@ -31,7 +31,8 @@ bind = [f"{host}:{settings.port}"]
 # Requests wait on the worker, so threads serve them: measured with
 # bench/gunicorn_worker_class.py (20 ms worker latency, 2 CPUs), gthread served
 # 2.6-2.9x the requests of sync workers, at a third of their median latency.
-worker_class = "gthread"
+# gthread, whose own rejections (a bad request line, 414, 431) are problem details.
+worker_class = "relay_service.api.rejections.ProblemThreadWorker"
 workers = settings.web_workers
 threads = settings.web_threads
 
@@ -63,4 +64,10 @@ logger_class = "relay_service.observability.server_logs.JSONServerLogger"
 # forwarded_allow_ips is left to gunicorn, which reads FORWARDED_ALLOW_IPS: it
 # trusts X-Forwarded-For and -Proto only from those addresses (127.0.0.1,::1 when
 # unset). Behind a proxy or a load balancer, set it to the proxy's address (or "*"
-# when only the proxy can reach the service).
+# when only the proxy can reach the service, as in docker-compose.yml).
+
+# gunicorn has no time limit on reading a request: once a client has sent a byte,
+# a thread waits for the rest as long as the client takes. RELAY_HEADER_TIMEOUT and
+# RELAY_BODY_TIMEOUT are applied by the proxy in front (docker-compose.yml); with
+# gunicorn alone (make dev, a platform without one), slow clients can hold every
+# thread. Put a buffering proxy in front of it wherever clients are not trusted.

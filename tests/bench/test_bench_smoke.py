@@ -10,6 +10,9 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -95,3 +98,38 @@ def test_gunicorn_worker_class_benchmark_runs() -> None:
         "sync", "gthread", "gthread", "gthread"
     ]  # fmt: skip
     assert "1.00x sync" in lines[1]
+
+
+class _Live(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the benchmark's output is what is checked."""
+
+
+@pytest.mark.parametrize(
+    ("options", "load"),
+    [([], "3 + 3 trickling"), (["--silent"], "3 silent")],
+    ids=["trickling", "silent"],
+)
+def test_slow_clients_benchmark_runs(options: list[str], load: str) -> None:
+    # A server with a thread per connection, which slow clients do not starve.
+    with ThreadingHTTPServer(("127.0.0.1", 0), _Live) as server:
+        serving = threading.Thread(target=server.serve_forever)
+        serving.start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            result = subprocess.run(
+                [sys.executable, "bench/slow_clients.py", "--url", url, "--connections", "3",
+                 "--probes", "2", *options],
+                cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+            )  # fmt: skip
+        finally:
+            server.shutdown()
+            serving.join()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{load}: 2 of 2 probes answered within 4 s (2 within 1 s)")

@@ -21,6 +21,12 @@ LOCAL_KEY = "relay-local-key-change-me"
 #: Seconds a compose command may take; a cold build pulls wheels from the package index.
 COMPOSE_TIMEOUT = 900
 
+#: The official nginx image a render's compose file runs its proxy on.
+NGINX_IMAGE = "nginx:1.28-alpine"
+
+#: Where the local stand-in for :data:`NGINX_IMAGE` is built from.
+NGINX_STAND_IN = Path(__file__).parent / "nginx"
+
 # Asks the worker from inside its container: it publishes no port.
 _ASK_WORKER = """
 import os, sys, urllib.request
@@ -31,6 +37,24 @@ headers = {"Content-Type": "application/json",
 request = urllib.request.Request("http://127.0.0.1:8081" + path, data, headers, method=method)
 print(urllib.request.urlopen(request, timeout=10).read().decode())
 """
+
+
+def ensure_nginx_image() -> None:
+    """Build a stand-in under :data:`NGINX_IMAGE` when the engine has no such image.
+
+    With no registry to pull the official image from, the stand-in is Debian's nginx
+    arranged like it (see nginx/Dockerfile); an image already there is kept.
+    """
+    found = subprocess.run(
+        ["docker", "image", "inspect", NGINX_IMAGE], capture_output=True, timeout=60
+    )
+    if found.returncode == 0:
+        return
+    built = subprocess.run(
+        ["docker", "build", "--tag", NGINX_IMAGE, str(NGINX_STAND_IN)],
+        capture_output=True, text=True, timeout=COMPOSE_TIMEOUT,
+    )  # fmt: skip
+    assert built.returncode == 0, f"building the {NGINX_IMAGE} stand-in:\n{built.stderr}"
 
 
 def free_port() -> int:

@@ -13,6 +13,7 @@ from typing import NoReturn
 import pytest
 
 from ..conftest import missing
+from .compose import ensure_nginx_image
 
 #: Set to 1 to make a missing engine or browser a failure instead of a skip.
 SWITCH = "RELAYKIT_CONTAINER_TESTS"
@@ -37,9 +38,10 @@ def compose_cli() -> None:
 
 @pytest.fixture(scope="session")
 def engine(compose_cli: None) -> None:
-    """A Docker engine answers."""
+    """A Docker engine answers, and has the images a render's compose file names."""
     if not _answers(["docker", "info"]):
         _missing("no Docker engine answers (`docker info` failed)")
+    ensure_nginx_image()
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import pytest
 from relaykit.install import read_answers
 
 from ..conftest import REPO_ROOT
+from .compose import NGINX_IMAGE
 
 pytestmark = pytest.mark.containers
 
@@ -74,12 +75,27 @@ def test_docker_compose_accepts_the_compose_file(
     port = read_answers(service)["http_port"]
     services = compose_config(service)["services"]
     assert isinstance(services, dict)
-    api, worker = services["api"], services["worker"]
-    assert api["ports"] == [
+    proxy, api, worker = services["proxy"], services["api"], services["worker"]
+    # Only the proxy is published: every request reaches the service through it.
+    assert proxy["ports"] == [
         {"mode": "ingress", "host_ip": "127.0.0.1", "target": port, "published": str(port),
          "protocol": "tcp"}
     ]  # fmt: skip
-    assert api["environment"]["RELAY_PORT"] == str(port)
+    assert "ports" not in api
+    assert proxy["image"] == NGINX_IMAGE
+    assert proxy["read_only"] is True
+    assert proxy["user"] == "101:101"
+    assert proxy["depends_on"]["api"]["condition"] == "service_healthy"
+    # The proxy applies the service's own limits, with the defaults .env.example gives.
+    example = (service / ".env.example").read_text(encoding="utf-8").splitlines()
+    documented = dict(line.split("=", 1) for line in example if line.startswith("RELAY_"))
+    limits = {
+        name: documented[name]
+        for name in ("RELAY_MAX_CONTENT_LENGTH", "RELAY_HEADER_TIMEOUT", "RELAY_BODY_TIMEOUT")
+    }
+    limits["RELAY_PORT"] = str(port)
+    assert proxy["environment"] == limits
+    assert limits.items() <= api["environment"].items()
     assert api["depends_on"]["worker"]["condition"] == "service_healthy"
     assert worker["image"] == api["image"]
     assert worker["build"] == api["build"]
@@ -98,5 +114,5 @@ def test_the_root_compose_file_runs_the_example() -> None:
     config = compose_config(REPO_ROOT)
     services = config["services"]
     assert isinstance(services, dict)
-    assert sorted(services) == ["api", "worker"]
+    assert sorted(services) == ["api", "proxy", "worker"]
     assert services["api"]["build"]["context"] == str(REPO_ROOT / "example")

@@ -8,6 +8,10 @@ import gc
 import json
 import os
 import runpy
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -15,6 +19,9 @@ from typing import Any
 import pytest
 from gunicorn.config import Config
 
+from relay_service.api.rejections import ProblemThreadWorker
+from relay_service.api.schemas import PROBLEM_CONTENT_TYPE
+from relay_service.api.schemas import ProblemSchema
 from relay_service.handoff import HandoffClient
 from relay_service.observability.server_logs import JSONServerLogger
 from relay_service.settings import Settings
@@ -37,7 +44,7 @@ def test_the_config_serves_with_threads_from_the_settings(monkeypatch: pytest.Mo
     conf = load_conf(monkeypatch)
     assert conf["wsgi_app"] == "relay_service:create_app()"
     assert conf["bind"] == ["127.0.0.1:8000"]
-    assert conf["worker_class"] == "gthread"
+    assert conf["worker_class"] == f"{ProblemThreadWorker.__module__}.ProblemThreadWorker"
     assert conf["workers"] == 2 * available_cpus()
     assert conf["threads"] == 8
     assert conf["preload_app"] is True
@@ -176,3 +183,71 @@ def test_gunicorn_lines_are_json(capsys: pytest.CaptureFixture[str]) -> None:
     (line,) = json_lines(capsys.readouterr().err)
     assert line["logger"] == "gunicorn.error"
     assert line["message"] == "Listening at: http://127.0.0.1:8000"
+
+
+@pytest.fixture
+def gunicorn_url() -> Iterator[tuple[str, int]]:
+    """gunicorn started with gunicorn.conf.py, as the container starts it, on a free port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        **KEYS,
+        "RELAY_PORT": str(port),
+        "RELAY_WEB_WORKERS": "1",
+        "RELAY_WEB_THREADS": "2",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF)],
+        cwd=GUNICORN_CONF.parent, env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert server.stderr is not None
+    try:
+        for line in server.stderr:  # connections wait in the listening socket from then on
+            if json.loads(line)["message"].startswith("Listening at"):
+                break
+        else:
+            pytest.fail("gunicorn stopped before it listened")
+        yield ("127.0.0.1", port)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        server.stderr.close()
+
+
+def exchange(address: tuple[str, int], data: bytes) -> bytes:
+    """Send raw bytes, and read the answer until the server closes the connection."""
+    with socket.create_connection(address, timeout=10) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431),
+        (b"GET /livez HTTP/1.1\r\nHost: x\r\nX-Request-ID: rej-1\r\nBad Header\r\n\r\n", 400),
+    ],
+    ids=["request-line", "long-request-line", "large-header", "invalid-header"],
+)
+def test_gunicorn_rejects_what_it_cannot_read_with_problem_details(
+    gunicorn_url: tuple[str, int], data: bytes, status: int
+) -> None:
+    head, _, body = exchange(gunicorn_url, data).partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    assert status_line.split(" ", 2)[1] == str(status)
+    assert headers["Content-Type"] == PROBLEM_CONTENT_TYPE
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cache-Control"] == "no-store"
+    assert int(headers["Content-Length"]) == len(body)
+    problem = json.loads(body)
+    assert ProblemSchema().validate(problem) == {}
+    assert problem["status"] == status
+    assert problem["request_id"] == headers["X-Request-ID"]

@@ -31,6 +31,8 @@ def test_settings_read_every_variable() -> None:
     env = {
         "RELAY_MAX_CONTENT_LENGTH": "2048",
         "RELAY_MAX_JSON_VALUES": "50000",
+        "RELAY_HEADER_TIMEOUT": "5",
+        "RELAY_BODY_TIMEOUT": "30",
         "RELAY_LOG_LEVEL": "debug",
         "RELAY_DOCS_ENABLED": "off",
         "RELAY_AUTH": "Bearer",
@@ -65,6 +67,8 @@ def test_settings_read_every_variable() -> None:
     assert Settings.from_env(env) == Settings(
         max_content_length=2048,
         max_json_values=50_000,
+        header_timeout=5,
+        body_timeout=30,
         log_level="DEBUG",
         docs_enabled=False,
         auth="bearer",
@@ -137,6 +141,9 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
         ("RELAY_MAX_CONTENT_LENGTH", "-5", "RELAY_MAX_CONTENT_LENGTH='-5': expected a whole"),
         ("RELAY_MAX_JSON_VALUES", "0", "RELAY_MAX_JSON_VALUES='0': expected a whole number"),
         ("RELAY_LOG_LEVEL", "loud", "RELAY_LOG_LEVEL='loud': expected one of DEBUG"),
+        ("RELAY_HEADER_TIMEOUT", "2.5", "RELAY_HEADER_TIMEOUT='2.5': expected whole seconds"),
+        ("RELAY_BODY_TIMEOUT", "0", "RELAY_BODY_TIMEOUT='0': expected whole seconds from 1"),
+        ("RELAY_BODY_TIMEOUT", "3601", "RELAY_BODY_TIMEOUT='3601': expected whole seconds"),
         ("RELAY_MAX_CONTENT_LENGTH", "²", "RELAY_MAX_CONTENT_LENGTH='²': expected a whole"),
         ("RELAY_DOCS_ENABLED", "maybe", "RELAY_DOCS_ENABLED='maybe': expected true or false"),
         ("RELAY_ENVIRONMENT", "prod env", "RELAY_ENVIRONMENT='prod env': expected letters"),

@@ -43,6 +43,7 @@ from .parsers import parse_token
 from .parsers import parse_url
 from .parsers import parse_value_count
 from .parsers import parse_values
+from .parsers import parse_whole_seconds
 
 __all__ = [
     "AUTH_MODES",
@@ -94,6 +95,11 @@ class Settings:
     :param max_json_values: the most values (objects, arrays, strings, numbers, true,
         false, null) a JSON request body may hold; ``[1, 2]`` holds 3. A body with more
         is answered with 400 before it is parsed, so a hostile body costs little.
+        a larger one is answered with 413 (by the proxy too).
+    :param header_timeout: seconds a client may take to send a request's whole
+        header; the proxy (docker-compose.yml) closes the connection after it.
+    :param body_timeout: the longest gap, in seconds, between two parts of a
+        request's body; the proxy closes the connection after it.
     :param log_level: the lowest level of log lines written to stdout.
     :param auth: how clients of the API authenticate: ``none``, ``api_key``
         (a key in the :attr:`auth_key_header` header), ``bearer``
@@ -144,6 +150,8 @@ class Settings:
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
     max_json_values: int = _setting(10_000, parse_value_count)
+    header_timeout: int = _setting(10, parse_whole_seconds)
+    body_timeout: int = _setting(10, parse_whole_seconds)
     log_level: str = _setting("INFO", parse_log_level)
     auth: str = _setting(AUTH, parse_auth_mode)
     auth_keys: tuple[AuthKey, ...] = _setting((), parse_keys, secret=True)

@@ -37,6 +37,7 @@ __all__ = [
     "parse_token",
     "parse_url",
     "parse_values",
+    "parse_whole_seconds",
 ]
 
 #: Log levels accepted by ``RELAY_LOG_LEVEL``.
@@ -140,6 +141,16 @@ def parse_seconds(name: str, raw: str) -> float:
     if not 0 < value < 86_400:
         raise SettingsError(f"{name}={raw!r}: expected seconds, e.g. 2.5")
     return value
+
+
+def parse_whole_seconds(name: str, raw: str) -> int:
+    """Parse a whole number of seconds from 1 to 3600, e.g. ``10``.
+
+    Whole, because nginx reads the value too, and takes no fractions.
+
+    :raises SettingsError: for anything else.
+    """
+    return _whole_number(name, raw, 1, 3600, "whole seconds from 1 to 3600, e.g. 10")
 
 
 def parse_count(name: str, raw: str) -> int:
