@@ -108,16 +108,20 @@ class Contract:
                 self.problem_validator.validate(response.get_json())
 
 
-def credentials(settings: Settings, body: bytes) -> dict[str, str]:
-    """The headers that authenticate a request with ``body`` under ``settings``, with
-    their first key; none when authentication is off or there is no key."""
+def credentials(settings: Settings, method: str, target: str, body: bytes) -> dict[str, str]:
+    """The headers that authenticate a request under ``settings``, with their first
+    key; none when authentication is off or there is no key.
+
+    :param target: the request's path and query, e.g. ``/v1/events?dry=1``.
+    """
     if settings.auth == "none" or not settings.keys:
         return {}
     key = settings.keys[0].secret
     if settings.auth == "bearer":
         return {"Authorization": f"Bearer {key}"}
     if settings.auth == "hmac":
-        return {settings.auth_signature_header: sign(key, body, int(time.time()))}
+        signature = sign(key, method, target, body, int(time.time()))
+        return {settings.auth_signature_header: signature}
     return {settings.auth_key_header: key}
 
 
@@ -145,7 +149,10 @@ class ContractClient(FlaskClient):
                 builder.close()
             body = environ["wsgi.input"].read()
             settings: Settings = self.application.extensions["settings"]
-            for name, value in credentials(settings, body).items():
+            query = environ.get("QUERY_STRING", "")
+            target = environ["PATH_INFO"] + (f"?{query}" if query else "")
+            method = environ["REQUEST_METHOD"]
+            for name, value in credentials(settings, method, target, body).items():
                 environ.setdefault(f"HTTP_{name.upper().replace('-', '_')}", value)
             environ["wsgi.input"] = io.BytesIO(body)
             args, kwargs = (environ,), options

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import requests
 
+from .compose import LOCAL_KEY
 from .compose import Stack
 from .compose import stack_up
 
@@ -161,7 +162,8 @@ def test_normal_requests_are_answered_within_a_second_while_hundreds_trickle(
         assert live.status_code == 200, live.text
         times.append(elapsed)
         event = {**EVENT, "id": f"evt-slow-{number}"}
-        elapsed, posted = timed("POST", f"{stack.url}/v1/events", json=event)
+        key = {"X-API-Key": LOCAL_KEY}
+        elapsed, posted = timed("POST", f"{stack.url}/v1/events", json=event, headers=key)
         assert posted.status_code == 202, posted.text
         times.append(elapsed)
     # The load was there all along: no trickler was cut off or answered meanwhile.
@@ -203,7 +205,10 @@ def event_of_size(size: int) -> bytes:
 
 
 def post(body: bytes, *, chunked: bool) -> bytes:
-    head = b"POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    head = (
+        b"POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        b"X-API-Key: " + LOCAL_KEY.encode() + b"\r\n"
+    )
     if not chunked:
         return head + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
     half = len(body) // 2
@@ -236,6 +241,7 @@ def test_a_body_of_exactly_the_limit_passes_and_one_byte_more_is_refused(
         (b"TRACE /livez HTTP/1.1\r\nHost: x\r\n\r\n", 405),
         (b"POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
         (b"GET /livez HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+        (b"GET /_relay_problem HTTP/1.1\r\nHost: x\r\n\r\n", 404),
     ],
     ids=[
         "request-line",
@@ -246,6 +252,7 @@ def test_a_body_of_exactly_the_limit_passes_and_one_byte_more_is_refused(
         "trace",
         "transfer-coding",
         "http-version",
+        "proxy-own-page",
     ],
 )
 def test_what_the_proxy_rejects_is_problem_details(stack: Stack, data: bytes, status: int) -> None:
@@ -254,6 +261,7 @@ def test_what_the_proxy_rejects_is_problem_details(stack: Stack, data: bytes, st
     assert headers["Content-Type"] == "application/problem+json"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Cache-Control"] == "no-store"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
     problem = json.loads(body)
     assert set(problem) == PROBLEM_MEMBERS
     assert problem["status"] == status

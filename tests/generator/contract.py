@@ -12,8 +12,9 @@ The documented differences, each set aside here and nowhere else:
   its problem answers (400, 401, 413, 415, 422, 500, 501) where the document lists none, or
   ``application/problem+json`` beside the document's content where it lists one;
 - the service's own authentication: an operation the document gives no ``security``
-  has the service's; a security scheme named like the service's is served as
-  ``Imported<name>``;
+  has the service's, and one it gives some needs the service's key as well (the
+  scheme is in each requirement); a security scheme named like the service's is
+  served as ``Imported<name>``;
 - ``Accept``, ``Content-Type`` and ``Authorization`` header parameters are ignored (as
   OpenAPI says);
 - an ``enum`` without null refuses null, whatever ``nullable`` or the type says;
@@ -44,6 +45,9 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SERVICE_STATUSES = {"400", "401", "413", "415", "422", "500", "501"}
 
 REQUEST_ID = "X-Request-ID"
+
+#: The service's own security schemes, as its api/auth.py names them.
+SERVICE_SCHEMES = {"ApiKeyAuth", "BearerAuth", "SignatureAuth"}
 
 PROBLEM = "application/problem+json"
 
@@ -233,11 +237,18 @@ def operations(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def _scheme_names_restored(
     requirements: list[dict[str, Any]], document: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Security requirements with the schemes the service renamed ``Imported<name>``
-    named as the document names them."""
+    """Security requirements without the service's own scheme, and with the schemes
+    the service renamed ``Imported<name>`` named as the document names them."""
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
     restored = {f"Imported{name}": name for name in schemes if f"Imported{name}" not in schemes}
-    return [{restored.get(name, name): scopes for name, scopes in r.items()} for r in requirements]
+    return [
+        {
+            restored.get(name, name): scopes
+            for name, scopes in r.items()
+            if name not in SERVICE_SCHEMES
+        }
+        for r in requirements
+    ]
 
 
 def differences(document: dict[str, Any], served: dict[str, Any]) -> list[str]:

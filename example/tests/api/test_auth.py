@@ -30,6 +30,9 @@ EVENT = {
     "data": {"order_id": 7},
 }
 
+#: The operation the tests call.
+EVENTS = f"{API_PREFIX}/events"
+
 #: Two keys at once, as while one is rotated out.
 OLD = AuthKey("old", "old-key-3b8d0c5e7f1a")
 NEW = AuthKey("new", "new-key-9e4f2a6c1d7b")
@@ -45,7 +48,7 @@ def own_credentials(mode: str, key: AuthKey, body: bytes) -> dict[str, str]:
     if mode == "bearer":
         return {"Authorization": f"Bearer {key.secret}"}
     if mode == "hmac":
-        return {"X-Signature": sign(key.secret, body, int(time.time()))}
+        return {"X-Signature": sign(key.secret, "POST", EVENTS, body, int(time.time()))}
     return {"X-API-Key": key.secret}
 
 
@@ -62,7 +65,7 @@ def guarded(mode: str, make_settings: Callable[..., Settings]) -> Flask:
 
 def post_event(client: Any, headers: dict[str, str], body: bytes | None = None) -> Any:
     return client.post(
-        f"{API_PREFIX}/events",
+        EVENTS,
         data=json.dumps(EVENT).encode() if body is None else body,
         headers={"Content-Type": "application/json", **headers},
         anonymous=True,
@@ -126,8 +129,9 @@ def test_health_checks_and_docs_need_no_key(
         "v1=00",
         "t=notanumber,v1=00",
         "t=1,t=2,v1=00",
+        "t=1700000000",
     ],
-    ids=["empty", "no-timestamp", "bad-timestamp", "two-timestamps"],
+    ids=["empty", "no-timestamp", "bad-timestamp", "two-timestamps", "no-signature"],
 )
 def test_a_malformed_signature_is_401(
     make_settings: Callable[..., Settings], make_client: Callable[..., Any], signature: str
@@ -156,7 +160,7 @@ def test_a_signature_outside_the_replay_window_is_401(
     settings = make_settings(auth="hmac", auth_keys=(OLD,), auth_signature_tolerance=300.0)
     client = make_client(create_app(settings), served=True)
     body = json.dumps(EVENT).encode()
-    signature = sign(OLD.secret, body, int(time.time()) - age)
+    signature = sign(OLD.secret, "POST", EVENTS, body, int(time.time()) - age)
     response = post_event(client, {"X-Signature": signature}, body)
     assert response.status_code == 401
     assert "300 seconds" in response.get_json()["detail"]
@@ -168,8 +172,8 @@ def test_a_sender_may_sign_with_several_secrets_while_rotating(
     client = make_client(create_app(make_settings(auth="hmac", auth_keys=(NEW,))), served=True)
     body = json.dumps(EVENT).encode()
     now = int(time.time())
-    old_signature = sign(OLD.secret, body, now).partition(",")[2]
-    new_signature = sign(NEW.secret, body, now).partition(",")[2]
+    old_signature = sign(OLD.secret, "POST", EVENTS, body, now).partition(",")[2]
+    new_signature = sign(NEW.secret, "POST", EVENTS, body, now).partition(",")[2]
     response = post_event(client, {"X-Signature": f"t={now},{old_signature},{new_signature}"}, body)
     assert response.status_code == 202
 
@@ -263,3 +267,30 @@ def test_a_signed_request_may_not_name_itself_with_an_unsigned_key(
     assert response.status_code == 400
     assert "Idempotency-Key" in response.get_json()["detail"]
     assert worker.call("GET", "/records")["processed"] == 0
+
+
+@pytest.mark.parametrize(
+    ("method", "target"),
+    [("PUT", EVENTS), ("POST", f"{EVENTS}:batch"), ("POST", f"{EVENTS}?again=1")],
+    ids=["another-method", "another-path", "another-query"],
+)
+def test_a_signature_is_good_for_its_own_request_only(
+    make_settings: Callable[..., Settings],
+    make_client: Callable[..., Any],
+    method: str,
+    target: str,
+) -> None:
+    client = make_client(create_app(make_settings(auth="hmac", auth_keys=(OLD,))), served=True)
+    body = json.dumps(EVENT).encode()
+    signature = sign(OLD.secret, method, target, body, int(time.time()))
+    response = post_event(client, {"X-Signature": signature}, body)
+    assert response.status_code == 401
+    assert "does not match" in response.get_json()["detail"]
+
+
+def test_a_timestamp_of_too_many_digits_is_401_not_an_error(
+    make_settings: Callable[..., Settings], make_client: Callable[..., Any]
+) -> None:
+    client = make_client(create_app(make_settings(auth="hmac", auth_keys=(OLD,))), served=True)
+    response = post_event(client, {"X-Signature": f"t={'9' * 400},v1=00"})
+    assert response.status_code == 401

@@ -251,3 +251,15 @@ def test_gunicorn_rejects_what_it_cannot_read_with_problem_details(
     assert ProblemSchema().validate(problem) == {}
     assert problem["status"] == status
     assert problem["request_id"] == headers["X-Request-ID"]
+
+
+def test_a_rejection_never_quotes_what_was_sent(gunicorn_url: tuple[str, int]) -> None:
+    # A header line without its colon: gunicorn's own message would quote it, key and all.
+    secret = "relay-secret-key-5d1e9f0a"
+    data = f"POST /v1/events HTTP/1.1\r\nHost: x\r\nX-API-Key {secret}\r\n\r\n".encode()
+    head, _, body = exchange(gunicorn_url, data).partition(b"\r\n\r\n")
+    assert head.split(b" ", 2)[1] == b"400"
+    assert json.loads(body)["detail"] == (
+        "The server could not read the request: a header field is malformed."
+    )
+    assert secret.encode() not in head + body

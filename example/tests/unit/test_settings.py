@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from relay_service.api.intake import check_pipeline_settings
+from relay_service.settings import LOCAL_KEY
 from relay_service.settings import AuthKey
 from relay_service.settings import Settings
 from relay_service.settings import SettingsError
@@ -307,6 +308,13 @@ def test_a_key_id_may_not_be_in_the_list_and_the_file(tmp_path: Path) -> None:
         Settings.from_env(
             {"RELAY_AUTH_KEYS": "ci:ci-key-abcdefghijkl", "RELAY_AUTH_KEYS_FILE": str(keys)}
         )
+
+
+def test_the_published_local_key_serves_only_in_development() -> None:
+    local = AuthKey("local", LOCAL_KEY)
+    Settings(auth_keys=(local,)).check_serving()  # the default environment: development
+    with pytest.raises(SettingsError, match=r"^RELAY_ENVIRONMENT=production, and the key 'local'"):
+        Settings(auth_keys=(local,), environment="production").check_serving()
 
 
 @pytest.mark.parametrize("mode", ["api_key", "bearer", "hmac"])

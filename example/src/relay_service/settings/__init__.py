@@ -49,11 +49,15 @@ __all__ = [
     "AUTH_MODES",
     "BATCH_MAX_ITEMS_LIMIT",
     "ENV_PREFIX",
+    "LOCAL_KEY",
     "AuthKey",
     "Settings",
     "SettingsError",
     "available_cpus",
 ]
+
+#: The key docker-compose.yml gives local runs: published, so good for nothing else.
+LOCAL_KEY = "relay-local-key-change-me"
 
 #: Every setting is the environment variable ``ENV_PREFIX + FIELD_NAME.upper()``.
 ENV_PREFIX = "RELAY_"
@@ -91,11 +95,10 @@ class Settings:
     variable that is not set keeps the default.
 
     :param max_content_length: the largest request body accepted, in bytes;
-        a larger one is answered with 413.
+        a larger one is answered with 413 (by the proxy too).
     :param max_json_values: the most values (objects, arrays, strings, numbers, true,
         false, null) a JSON request body may hold; ``[1, 2]`` holds 3. A body with more
         is answered with 400 before it is parsed, so a hostile body costs little.
-        a larger one is answered with 413 (by the proxy too).
     :param header_timeout: seconds a client may take to send a request's whole
         header; the proxy (docker-compose.yml) closes the connection after it.
     :param body_timeout: the longest gap, in seconds, between two parts of a
@@ -215,13 +218,21 @@ class Settings:
         return settings
 
     def check_serving(self) -> None:
-        """Check what serving needs beyond valid values: a key when authentication is on.
+        """Check what serving needs beyond valid values: a key when authentication is
+        on, and not the published local key outside ``development``.
 
-        Without one, every call to the API would be refused; writing the
+        Without a key, every call to the API would be refused; writing the
         contract (``make openapi``) needs none, so only servers call this.
 
         :raises SettingsError: naming the settings to set.
         """
+        local = [key.id for key in self.keys if key.secret == LOCAL_KEY]
+        if local and self.environment != "development":
+            raise SettingsError(
+                f"{ENV_PREFIX}ENVIRONMENT={self.environment}, and the key {local[0]!r} is the "
+                "published local key of docker-compose.yml: set keys of your own in "
+                f"{ENV_PREFIX}AUTH_KEYS or {ENV_PREFIX}AUTH_KEYS_FILE"
+            )
         if self.auth != "none" and not self.keys:
             raise SettingsError(
                 f"{ENV_PREFIX}AUTH={self.auth} needs at least one key: set "

@@ -6,7 +6,8 @@
 - ``api_key``: a key in a header (``X-API-Key`` unless ``RELAY_AUTH_KEY_HEADER`` says);
 - ``bearer``: ``Authorization: Bearer <key>``;
 - ``hmac``: ``X-Signature: t=<unix seconds>,v1=<hex>``, the HMAC-SHA256 of
-  ``<t>.<raw body>`` under a shared secret, as webhook senders sign (see :func:`sign`);
+  ``<t>.<METHOD>.<path and query>.<raw body>`` under a shared secret, as webhook
+  senders sign theirs (see :func:`sign`);
 - ``none``: anyone who reaches the service.
 
 Keys are compared in constant time, and a key is known to logs only by its id.
@@ -43,6 +44,7 @@ __all__ = [
     "install_auth",
     "security_scheme",
     "sign",
+    "signed_content",
 ]
 
 #: The scheme name of each mode in the contract's ``securitySchemes``.
@@ -54,13 +56,25 @@ SIGNATURE_VERSION = "v1"
 #: The longest credential header read; a longer one is refused unread.
 _MAX_CREDENTIAL = 4096
 
+#: The most digits of a signature's timestamp: Unix seconds have 10 until the year 2286.
+_MAX_TIMESTAMP_DIGITS = 12
 
-def sign(secret: str, body: bytes, timestamp: int) -> str:
-    """The ``hmac`` mode's header value for ``body`` sent at ``timestamp``.
 
-    A sender computes it as: ``t=<timestamp>,v1=<hex HMAC-SHA256 of b"<timestamp>." + body>``.
+def signed_content(timestamp: int, method: str, target: str, body: bytes) -> bytes:
+    """What the ``hmac`` mode signs: ``<t>.<METHOD>.<path and query>.<raw body>``.
+
+    The method and the request target (the path, percent-decoded, and the query
+    as sent, e.g. ``/v1/events?dry=1``) are signed with the body, so a signature
+    is good for that one request only, within its time window.
     """
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"{timestamp}.{method.upper()}.{target}.".encode() + body
+
+
+def sign(secret: str, method: str, target: str, body: bytes, timestamp: int) -> str:
+    """The ``hmac`` mode's header value for a request sent at ``timestamp``:
+    ``t=<timestamp>,v1=<hex HMAC-SHA256 of signed_content(...)>``."""
+    content = signed_content(timestamp, method, target, body)
+    digest = hmac.new(secret.encode(), content, hashlib.sha256)
     return f"t={timestamp},{SIGNATURE_VERSION}={digest.hexdigest()}"
 
 
@@ -84,8 +98,9 @@ def security_scheme(settings: Settings) -> tuple[str, dict[str, Any]] | None:
         "in": "header",
         "name": settings.auth_signature_header,
         "description": (
-            f"t=<unix seconds>,{SIGNATURE_VERSION}=<hex HMAC-SHA256 of '<t>.' and the raw "
-            f"body, under a shared secret>; t must be within {tolerance} seconds of the "
+            f"t=<unix seconds>,{SIGNATURE_VERSION}=<hex HMAC-SHA256, under a shared secret, "
+            "of '<t>.<METHOD>.<path and query>.' and the raw body>; t must be within "
+            f"{tolerance} seconds of the "
             "service's clock. Several v1= may be sent while a secret is rotated. A signed "
             f"request sends no {IDEMPOTENCY_KEY_HEADER}, which the signature does not cover: "
             "its body's source and id name it."
@@ -101,7 +116,8 @@ class Authenticator:
     """Checks a request's credentials against the keys of the settings.
 
     API keys and bearer tokens are kept only as SHA-256 digests: a memory dump
-    does not give them away. HMAC secrets must be kept to sign with.
+    does not give them away. HMAC secrets must be kept to sign with, so they are,
+    in that mode alone.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -110,7 +126,9 @@ class Authenticator:
         self.signature_header = settings.auth_signature_header
         self.tolerance = settings.auth_signature_tolerance
         self._digests = [(key.id, _digest(key.secret)) for key in settings.keys]
-        self._secrets = [(key.id, key.secret.encode()) for key in settings.keys]
+        self._secrets = [
+            (key.id, key.secret.encode()) for key in settings.keys if self.mode == "hmac"
+        ]
 
     @property
     def challenge(self) -> str:
@@ -160,12 +178,17 @@ class Authenticator:
         if not header or len(header) > _MAX_CREDENTIAL:
             raise AuthenticationError(
                 f"Send {self.signature_header}: t=<unix seconds>,{SIGNATURE_VERSION}=<hex "
-                "HMAC-SHA256 of '<t>.' and the body>."
+                "HMAC-SHA256 of '<t>.<METHOD>.<path and query>.' and the body>."
             )
         parts = [part.strip().partition("=") for part in header.split(",")]
         stamps = [value for name, _, value in parts if name == "t"]
         signatures = [value for name, _, value in parts if name == SIGNATURE_VERSION]
-        if len(stamps) != 1 or not stamps[0].isascii() or not stamps[0].isdigit():
+        if (
+            len(stamps) != 1
+            or not stamps[0].isascii()
+            or not stamps[0].isdigit()
+            or len(stamps[0]) > _MAX_TIMESTAMP_DIGITS
+        ):
             raise AuthenticationError(
                 f"The {self.signature_header} header needs one t=<unix seconds>."
             )
@@ -174,13 +197,13 @@ class Authenticator:
                 f"The {self.signature_header} header needs a {SIGNATURE_VERSION}= signature."
             )
         timestamp = int(stamps[0])
-        if abs(time.time() - timestamp) > self.tolerance:
+        if abs(int(time.time()) - timestamp) > self.tolerance:
             raise AuthenticationError(
                 f"The signature's timestamp is more than {round(self.tolerance)} seconds "
                 "from the service's clock: sign the request again when sending it."
             )
         # The body as sent (413 and 400 as for any body): the view reads it from the cache.
-        signed = f"{timestamp}.".encode() + read_data(request)
+        signed = signed_content(timestamp, request.method, _target(), read_data(request))
         found = ""
         for key_id, secret in self._secrets:
             expected = hmac.new(secret, signed, hashlib.sha256).hexdigest()
@@ -190,6 +213,12 @@ class Authenticator:
         if not found:
             raise AuthenticationError("The signature does not match the body.")
         return found
+
+
+def _target() -> str:
+    """The request's path (percent-decoded, as routing reads it) and its query as sent."""
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query else "")
 
 
 def _digest(key: str) -> bytes:

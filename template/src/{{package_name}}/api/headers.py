@@ -33,8 +33,9 @@ _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 def page_policy(page: bytes) -> str:
     """The content security policy of a docs page: its own assets and inline script only.
 
-    The inline script is allowed by its hash, so nothing injected could run. Styles
-    may be inline: ReDoc and Swagger UI set them from their scripts.
+    The page's inline script (its configuration, from settings only) is allowed by
+    its hash rather than by ``'unsafe-inline'``. Styles may be inline: ReDoc and
+    Swagger UI set them from their scripts.
     """
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
@@ -48,6 +49,10 @@ def page_policy(page: bytes) -> str:
 
 
 def _harden(response: Response) -> Response:
+    if request.method == "OPTIONS" and response.status_code == 200 and not response.data:
+        # Flask answers OPTIONS with an empty text/html page; it has no content at all.
+        response.status_code = 204
+        del response.headers["Content-Type"]
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Receipts and problems are about one request; the docs assets set their own max-age.
     response.headers.setdefault("Cache-Control", "no-store")
@@ -56,10 +61,6 @@ def _harden(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = page_policy(response.get_data())
     else:
         response.headers.setdefault("Content-Security-Policy", API_POLICY)
-    if request.method == "OPTIONS" and response.status_code == 200 and not response.data:
-        # Flask answers OPTIONS with an empty text/html page; it has no content at all.
-        response.status_code = 204
-        del response.headers["Content-Type"]
     return response
 
 

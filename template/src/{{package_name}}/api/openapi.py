@@ -105,8 +105,10 @@ class ContractPlugin(BasePlugin):
     - the ``X-Request-ID`` request parameter and response header;
     - the problem answers it can give, as references to shared responses;
     - with a security scheme, the contract's ``security`` and a 401 answer on every
-      operation that has no ``security`` of its own: those are the operations
-      that need a key (:meth:`is_protected`).
+      operation but those whose ``security`` is ``[]`` (the health checks): those
+      are the operations that need a key (:meth:`is_protected`). An operation
+      with requirements of its own (an imported document's) needs the service's
+      key as well as what they name, and says so.
 
     :param security: the name and definition of the security scheme, or None.
     """
@@ -222,7 +224,12 @@ class ContractPlugin(BasePlugin):
                 statuses += PARAMETER_ERRORS
             for status in statuses:
                 responses.setdefault(str(status), PROBLEM_RESPONSES[status][0])
-            if self._security is not None and "security" not in operation:
+            if self._security is not None and operation.get("security") != []:
+                own = operation.get("security")
+                if own is not None:
+                    # The service's key is checked whatever else is asked: fail closed.
+                    name = self._security[0]
+                    operation["security"] = [{name: [], **requirement} for requirement in own]
                 for status, (component, _) in AUTH_PROBLEM_RESPONSES.items():
                     responses.setdefault(str(status), component)
                 if rule is not None:

@@ -30,6 +30,26 @@ _TITLES = {
     **{status: title for status, (_, title) in PROBLEM_RESPONSES.items()},
 }
 
+#: What each of gunicorn's errors means, by class name (the classes vary with gunicorn's
+#: version). Fixed texts: gunicorn's own messages quote what was sent, a key with it.
+_DETAILS = {
+    "InvalidRequestLine": "the request line is malformed",
+    "InvalidRequestMethod": "the request method is not valid",
+    "InvalidHTTPVersion": "the HTTP version is not one the server speaks",
+    "InvalidHeader": "a header field is malformed",
+    "InvalidHeaderName": "a header field's name is malformed",
+    "ObsoleteFolding": "a header field is folded over lines, which HTTP/1.1 forbids",
+    "LimitRequestLine": "the request line is too long",
+    "LimitRequestHeaders": "the header fields are too many or too large",
+    "UnsupportedTransferCoding": "the Transfer-Encoding is not one the server reads",
+    "InvalidChunkSize": "a chunk's size is malformed",
+    "ChunkMissingTerminator": "a chunk does not end as it should",
+    "InvalidChunkExtension": "a chunk extension is malformed",
+    "ExpectationFailed": "the Expect header asks for what the server does not do",
+    "InvalidSchemeHeaders": "the forwarded scheme headers contradict each other",
+    "ForbiddenProxyRequest": "proxy requests are not taken from this address",
+}
+
 _STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([0-9]{3}) ")
 
 #: Characters kept as they are when a path becomes the ``instance`` (as in problems.py).
@@ -73,13 +93,14 @@ class ProblemThreadWorker(ThreadWorker):
 def rejection_answer(status: int, error: BaseException, req: Any = None) -> bytes:
     """The whole HTTP answer to a request gunicorn rejected with ``status``.
 
-    :param error: what gunicorn raised; a client error's text is the detail.
+    :param error: what gunicorn raised; its kind, never its text, is the detail.
     :param req: the request as far as gunicorn read it, or ``None``.
     """
     request_id = _request_id(req)
     title = _TITLES.get(status, "Error")
+    reason = _DETAILS.get(type(error).__name__, "it is not valid HTTP")
     detail = (
-        f"The server could not read the request: {error}"
+        f"The server could not read the request: {reason}."
         if status < 500
         else "The server failed to handle this request."
     )

@@ -63,8 +63,8 @@ _TOKEN = re.compile(r"[\x21-\x7e]+")
 _KEY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 #: A key: visible ASCII without the comma that separates keys in RELAY_AUTH_KEYS.
 _KEY = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
-#: A header's name (RFC 9110 token).
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: A header's name: an RFC 9110 token without "_", which nginx and gunicorn drop.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^`|~0-9A-Za-z-]+")
 #: A browser origin: scheme, host and optional port, with no path.
 _ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -429,7 +429,10 @@ def parse_header_name(name: str, raw: str) -> str:
     """
     value = raw.strip()
     if not _HEADER_NAME.fullmatch(value):
-        raise SettingsError(f"{name}={raw!r}: expected a header name such as X-API-Key")
+        raise SettingsError(
+            f"{name}={raw!r}: expected a header name such as X-API-Key (no _ or spaces: "
+            "proxies drop such headers)"
+        )
     return value
 
 
