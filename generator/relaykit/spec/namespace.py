@@ -164,6 +164,21 @@ def _literal(node: ast.expr) -> Any:
         return None
 
 
+def _renames(names: dict[str, Any], taken: set[str]) -> dict[str, str]:
+    """A new name for each of ``names`` that is in ``taken``: ``Imported<name>``,
+    numbered while that is taken too."""
+    renames: dict[str, str] = {}
+    used = set(names) | taken
+    for name in names:
+        if name in taken:
+            new, number = f"Imported{name}", 2
+            while new in used:
+                new, number = f"Imported{name}{number}", number + 1
+            used.add(new)
+            renames[name] = new
+    return renames
+
+
 def rename_components(
     document: dict[str, Any], taken: set[str]
 ) -> tuple[dict[str, Any], list[str]]:
@@ -176,15 +191,7 @@ def rename_components(
     :returns: the document (a copy when anything was renamed) and a note per rename.
     """
     schemas = (document.get("components") or {}).get("schemas") or {}
-    renames: dict[str, str] = {}
-    names = set(schemas) | taken
-    for name in schemas:
-        if name in taken:
-            new, number = f"Imported{name}", 2
-            while new in names:
-                new, number = f"Imported{name}{number}", number + 1
-            names.add(new)
-            renames[name] = new
+    renames = _renames(schemas, taken)
     if not renames:
         return document, []
     refs = {
@@ -212,15 +219,7 @@ def rename_security_schemes(
     :returns: the document (a copy when anything was renamed) and a note per rename.
     """
     schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    renames: dict[str, str] = {}
-    names = set(schemes) | taken
-    for name in schemes:
-        if name in taken:
-            new, number = f"Imported{name}", 2
-            while new in names:
-                new, number = f"Imported{name}{number}", number + 1
-            names.add(new)
-            renames[name] = new
+    renames = _renames(schemes, taken)
     if not renames:
         return document, []
     renamed = copy.deepcopy(document)
