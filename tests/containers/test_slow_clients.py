@@ -241,7 +241,7 @@ def test_a_body_of_exactly_the_limit_passes_and_one_byte_more_is_refused(
         (b"TRACE /livez HTTP/1.1\r\nHost: x\r\n\r\n", 405),
         (b"POST /v1/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
         (b"GET /livez HTTP/2.0\r\nHost: x\r\n\r\n", 505),
-        (b"GET /_relay_problem HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+        (b"GET /_relay_problem HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 404),
     ],
     ids=[
         "request-line",

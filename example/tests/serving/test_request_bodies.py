@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -127,13 +128,26 @@ def test_one_byte_over_the_limit_is_413(server: tuple[str, int], chunked: bool) 
 
 @pytest.mark.parametrize(
     "framing",
-    [b"zz\r\n{}\r\n0\r\n\r\n", b"2\r\n{}XX0\r\n\r\n", b"2;bad ext\r\n{}\r\n0\r\n\r\n"],
-    ids=["chunk-size", "terminator", "extension"],
+    [
+        pytest.param(b"zz\r\n{}\r\n0\r\n\r\n", id="chunk-size"),
+        pytest.param(b"2\r\n{}XX0\r\n\r\n", id="terminator"),
+        pytest.param(
+            b"2;bad ext\r\n{}\r\n0\r\n\r\n",
+            id="extension",
+            marks=pytest.mark.skipif(
+                int(version("gunicorn").split(".")[0]) < 24,
+                reason="gunicorn 23 takes any chunk extension; 24 and later refuse a bad one",
+            ),
+        ),
+    ],
 )
 def test_broken_chunked_framing_is_400(server: tuple[str, int], framing: bytes) -> None:
     status, answer = exchange(server, post(chunked=True), framing)
     assert status == 400
-    assert answer["detail"].startswith("The request body's chunked framing is broken: ")
+    # gunicorn 24 and later say what is broken; gunicorn 23's reader stops as at an early end.
+    assert answer["detail"].startswith(
+        ("The request body's chunked framing is broken: ", "The request body ended before")
+    )
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
