@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
@@ -76,15 +77,14 @@ def write_contract(service: Path, auth: str | None = None) -> str:
     return (service / "openapi.json").read_text(encoding="utf-8")
 
 
-def _differing_regions(base: list[str], others: Mapping[str, list[str]]) -> list[tuple[int, int]]:
-    """The line ranges of ``base`` where some other variant differs, merged when they touch."""
+#: difflib's opcodes: how a variant's lines differ from the base's.
+Opcodes = Sequence[tuple[str, int, int, int, int]]
+
+
+def _differing_regions(changes: Mapping[str, Opcodes]) -> list[tuple[int, int]]:
+    """The line ranges of the base where some variant differs, merged when they touch."""
     ranges = sorted(
-        (i1, i2)
-        for lines in others.values()
-        for tag, i1, i2, _, _ in difflib.SequenceMatcher(
-            None, base, lines, autojunk=False
-        ).get_opcodes()
-        if tag != "equal"
+        (i1, i2) for opcodes in changes.values() for tag, i1, i2, _, _ in opcodes if tag != "equal"
     )
     merged: list[tuple[int, int]] = []
     for start, end in ranges:
@@ -95,12 +95,10 @@ def _differing_regions(base: list[str], others: Mapping[str, list[str]]) -> list
     return merged
 
 
-def _variant_text(base: list[str], lines: list[str], start: int, end: int) -> str:
+def _variant_text(base: list[str], lines: list[str], opcodes: Opcodes, start: int, end: int) -> str:
     """What a variant has where ``base`` has lines ``start`` to ``end``."""
     text = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
-        None, base, lines, autojunk=False
-    ).get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
             text += base[max(i1, start) : min(i2, end)]
         elif start <= i1 and i2 <= end:  # regions hold every change, so none is cut
@@ -116,10 +114,17 @@ def merge_auth_variants(variants: Mapping[str, str]) -> str:
     """
     base = variants[AUTH_MODES[0]].splitlines(keepends=True)
     others = {mode: text.splitlines(keepends=True) for mode, text in variants.items()}
+    changes = {
+        mode: difflib.SequenceMatcher(None, base, lines, autojunk=False).get_opcodes()
+        for mode, lines in others.items()
+    }
     pieces, position = [], 0
-    for start, end in _differing_regions(base, others):
+    for start, end in _differing_regions(changes):
         pieces.append("".join(base[position:start]))
-        texts = {mode: _variant_text(base, lines, start, end) for mode, lines in others.items()}
+        texts = {
+            mode: _variant_text(base, lines, changes[mode], start, end)
+            for mode, lines in others.items()
+        }
         groups: dict[str, list[str]] = {}
         for mode in AUTH_MODES:
             groups.setdefault(texts[mode], []).append(mode)
