@@ -28,6 +28,7 @@ from .schemas import PROBLEM_CONTENT_TYPE
 from .schemas import PROBLEM_RESPONSES
 
 __all__ = [
+    "PATH_SAFE",
     "field_errors",
     "handle_http_exception",
     "handoff_headers",
@@ -56,7 +57,7 @@ _LOCATIONS = {
 }
 
 #: Characters kept as they are when a path becomes the ``instance`` URI reference.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def problem_body(
@@ -79,7 +80,7 @@ def problem_body(
         "title": title,
         "status": status,
         "detail": detail,
-        "instance": quote(request.path, safe=_PATH_SAFE),
+        "instance": quote(request.path, safe=PATH_SAFE),
         "request_id": current_request_id(),
     }
     if errors is not None:

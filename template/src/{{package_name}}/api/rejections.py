@@ -15,6 +15,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import is_valid_request_id
+from .problems import PATH_SAFE
 from .schemas import PROBLEM_CONTENT_TYPE
 from .schemas import PROBLEM_RESPONSES
 
@@ -51,9 +52,6 @@ _DETAILS = {
 }
 
 _STATUS_LINE = re.compile(rb"HTTP/1\.[01] ([0-9]{3}) ")
-
-#: Characters kept as they are when a path becomes the ``instance`` (as in problems.py).
-_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class _Unsent:
@@ -111,7 +109,7 @@ def rejection_answer(status: int, error: BaseException, req: Any = None) -> byte
             "title": title,
             "status": status,
             "detail": detail,
-            "instance": quote(path, safe=_PATH_SAFE),
+            "instance": quote(path, safe=PATH_SAFE),
             "request_id": request_id,
         }
     ).encode()
