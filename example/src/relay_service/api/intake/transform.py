@@ -14,6 +14,7 @@ from flask import request
 from flask.blueprints import BlueprintSetupState
 from flask_smorest import Blueprint
 
+from ...observability.metrics import observe_steps
 from ...observability.request_id import current_request_id
 from ...pipeline import ClientInfo
 from ...pipeline import Context
@@ -26,6 +27,7 @@ from ...pipeline.builtin import BUILTIN_STEPS
 from ...pipeline.paths import normal_key
 from ...settings import Settings
 from ...settings import SettingsError
+from .counting import INTAKE_BLUEPRINTS
 
 __all__ = ["check_pipeline_settings", "install_pipeline", "request_context", "run_pipeline"]
 
@@ -46,6 +48,7 @@ def install_pipeline(
         app = state.app
         app.extensions.setdefault(PIPELINES, {})[name] = build(app.extensions["settings"])
         app.extensions.setdefault(STEP_TIMINGS, StepTimings())
+        app.extensions.setdefault(INTAKE_BLUEPRINTS, set()).add(blueprint.name)
 
     blueprint.record_once(build_for_app)
 
@@ -128,6 +131,8 @@ def run_pipeline(name: str, payload: Payload, context: Context) -> Outcome:
         outcome = pipeline.run(payload, context)
     except PipelineError as error:
         timings.record(error.steps, error.durations_ns)
+        observe_steps(error.steps, error.durations_ns)
         raise
     timings.record(outcome.steps, outcome.durations_ns)
+    observe_steps(outcome.steps, outcome.durations_ns)
     return outcome
