@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from relay_service import create_app
@@ -84,6 +85,10 @@ def test_metrics_off_are_not_served_nor_documented(
     make_settings: Callable[..., Settings], make_client: Callable[..., Any]
 ) -> None:
     client = make_client(create_app(make_settings(metrics="off")), served=True)
+    accepted = {"outcome": "accepted"}
+    before = REGISTRY.get_sample_value("relay_events_total", accepted)
+    assert client.post(EVENTS, json=EVENT).status_code == 202
+    assert REGISTRY.get_sample_value("relay_events_total", accepted) == before  # nothing recorded
     response = client.get(METRICS_PATH)
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"

@@ -8,7 +8,7 @@
 - ``RELAY_METRICS_PORT``: gunicorn also listens on that port, which serves
   ``/metrics`` alone, open; the service's own port does not serve it, and the
   contract, which describes that port, leaves it out;
-- ``off``: not served, and requests are not counted.
+- ``off``: not served, and nothing is recorded (no cost).
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ class Settings:
     :param web_threads: threads per worker process, each serving one request at a time.
     :param metrics: who may read the Prometheus metrics at ``/metrics``: ``protected``
         (the API's authentication, open with ``RELAY_AUTH=none``), ``public``, or
-        ``off`` (not served).
+        ``off`` (not served, nothing recorded).
     :param metrics_port: a second port gunicorn listens on for ``/metrics`` alone,
         open there and not served on :attr:`port`; ``None`` serves it on :attr:`port`.
     """

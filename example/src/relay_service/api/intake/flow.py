@@ -18,7 +18,6 @@ from flask_smorest import abort
 
 from ...handoff import HandoffError
 from ...handoff import WorkerRejected
-from ...observability.metrics import observe_batch
 from ...pipeline import BrokenStepError
 from ...pipeline import Context
 from ...pipeline import Payload
@@ -28,6 +27,7 @@ from ..problems import handoff_problem
 from ..problems import step_error_problem
 from ..problems import step_failure_problem
 from ..problems import validation_problem
+from .counting import count_batch
 from .counting import count_events
 from .counting import pipeline_reason
 from .delivery import hand_off
@@ -140,7 +140,7 @@ def run_batch(pipeline: str, items: list[Item], context: Context) -> dict[str, A
     if deliveries:
         rejections += _deliver(deliveries)
     counts = Counter(result["status"] for result in results)
-    observe_batch(len(items))
+    count_batch(len(items))
     count_events("accepted", counts["accepted"])
     count_events("filtered", counts["filtered"])
     for reason, count in Counter(rejections).items():

@@ -11,11 +11,19 @@ from flask import current_app
 from flask import g
 from flask import request
 
+from ...observability.metrics import observe_batch
 from ...observability.metrics import observe_events
 from ...pipeline import BrokenStepError
 from ...pipeline import PipelineError
 
-__all__ = ["INTAKE_BLUEPRINTS", "count_events", "install_event_counting", "pipeline_reason"]
+__all__ = [
+    "INTAKE_BLUEPRINTS",
+    "count_batch",
+    "count_events",
+    "install_event_counting",
+    "pipeline_reason",
+    "recording",
+]
 
 #: ``app.extensions`` key of the names of the blueprints that take events (they
 #: install a pipeline).
@@ -34,10 +42,22 @@ _STATUS_REASONS = {
 }
 
 
+def recording() -> bool:
+    """Whether the current app records metrics: not with ``RELAY_METRICS=off``."""
+    return bool(current_app.extensions["settings"].metrics != "off")
+
+
 def count_events(outcome: str, count: int = 1, reason: str = "") -> None:
     """Count events of the current request the flow decided on."""
     g.events_counted = True
-    observe_events(outcome, count, reason)
+    if recording():
+        observe_events(outcome, count, reason)
+
+
+def count_batch(size: int) -> None:
+    """Record the number of events of the current batch request."""
+    if recording():
+        observe_batch(size)
 
 
 def pipeline_reason(error: PipelineError) -> str:
@@ -48,7 +68,8 @@ def pipeline_reason(error: PipelineError) -> str:
 def install_event_counting(app: Flask) -> None:
     """Count a request to an intake operation that was refused before the flow saw
     its events as one rejected event: a request refused unread carries no count."""
-    app.after_request(_count_refused_request)
+    if app.extensions["settings"].metrics != "off":
+        app.after_request(_count_refused_request)
 
 
 def _count_refused_request(response: Response) -> Response:
