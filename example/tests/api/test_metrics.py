@@ -19,6 +19,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from relay_service import create_app
 from relay_service.about import API_PREFIX
 from relay_service.api.metrics import METRICS_PATH
+from relay_service.pipeline import Context
+from relay_service.pipeline import Payload
+from relay_service.pipeline import Pipeline
+from relay_service.pipeline import StepError
+from relay_service.pipeline.builtin import stamp_request
 from relay_service.settings import Settings
 from relay_service.settings import SettingsError
 
@@ -161,6 +166,32 @@ def test_a_batch_counts_each_event_and_its_size(client: Any) -> None:
     assert delta("relay_batch_events_count") == 1
     assert delta("relay_batch_events_sum") == 3
     assert delta("relay_deliveries_total", kind="batch", outcome="acknowledged") == 1
+
+
+def judge(payload: Payload, context: Context) -> Payload:
+    """A step that refuses one event and breaks on another."""
+    if payload["id"] == "evt-refused":
+        raise StepError("refused here")
+    if payload["id"] == "evt-broken":
+        raise ZeroDivisionError("boom")
+    return payload
+
+
+def test_steps_that_refuse_or_break_are_counted_apart(
+    make_settings: Callable[..., Settings], make_client: Callable[..., Any]
+) -> None:
+    app = create_app(make_settings())
+    app.extensions["pipelines"]["events"] = Pipeline.declare(judge, stamp_request)
+    client = make_client(app)
+    delta = Delta(client)
+    assert client.post(EVENTS, json={**EVENT, "id": "evt-refused"}).status_code == 422
+    events = [{**EVENT, "id": "evt-broken"}, {**EVENT, "id": "evt-refused"}, EVENT]
+    assert client.post(BATCH, json={"events": events}).get_json()["rejected"] == 2
+    assert delta("relay_events_rejected_total", reason="step_refused") == 2
+    assert delta("relay_events_rejected_total", reason="step_failed") == 1
+    assert delta("relay_events_total", outcome="accepted") == 1
+    assert delta("relay_pipeline_step_duration_seconds_count", step="judge") == 4
+    assert delta("relay_pipeline_step_duration_seconds_count", step="stamp_request") == 1
 
 
 def test_retries_and_an_open_breaker_are_counted(
