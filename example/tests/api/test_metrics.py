@@ -70,7 +70,10 @@ class Delta:
         return value(self.after, name, **labels) - value(self.before, name, **labels)
 
 
-def test_protected_metrics_need_the_api_key(client: Any) -> None:
+def test_protected_metrics_need_the_api_key(
+    make_settings: Callable[..., Settings], make_client: Callable[..., Any]
+) -> None:
+    client = make_client(create_app(make_settings(auth="api_key")), served=True)
     refused = client.get(METRICS_PATH, anonymous=True)
     assert refused.status_code == 401
     assert refused.mimetype == "application/problem+json"
@@ -136,8 +139,9 @@ def test_requests_are_counted_by_route_never_by_raw_path(client: Any) -> None:
 
 
 def test_events_are_counted_by_outcome_and_reason(
-    client: Any, make_settings: Callable[..., Settings]
+    make_settings: Callable[..., Settings], make_client: Callable[..., Any]
 ) -> None:
+    client = make_client(create_app(make_settings(auth="api_key")), served=True)
     delta = Delta(client)
     assert client.post(EVENTS, json=EVENT).status_code == 202
     assert client.post(EVENTS, json={**EVENT, "type": "not a type!"}).status_code == 422
