@@ -3,8 +3,8 @@ example/ under gunicorn with its own gunicorn.conf.py, the handoff acknowledged 
 process) with ``RELAY_METRICS=protected`` against ``RELAY_METRICS=off``, both running
 at once, loaded by wrk in interleaved rounds; the ratio is taken within each round.
 Then the same two apps in this process, through Flask's test client, with the
-samples in files as under gunicorn: the time per request, which a shared machine
-blurs less than throughput.
+samples in files as under gunicorn: the time per request; and the time spent in the
+metrics' own calls within those requests, which a shared machine blurs least.
 
     python bench/metrics_overhead.py [--seconds 5] [--rounds 5] [--connections 32] [--requests 3000]
 
@@ -23,6 +23,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from compare import PEERS
 from compare import commands
@@ -94,6 +95,7 @@ def main() -> None:
                       f"p50 {load.p50_ms:6.2f} ms  p99 {load.p99_ms:6.2f} ms", flush=True)  # fmt: skip
             ratios.append(rates["protected"] / rates["off"])
         in_process = per_request_times(package, args.rounds, args.requests)
+        spent, request = time_in_metrics(package, args.requests)
     median = statistics.median(ratios)
     print(
         f"throughput, metrics on / off, API layer under gunicorn: median {median:.3f} "
@@ -105,6 +107,54 @@ def main() -> None:
         f"time per request in process: off {off / 1000:.1f} us, on {on / 1000:.1f} us: "
         f"cost {on / off - 1:+.1%} ({(on - off) / 1000:.1f} us), target under {TARGET_COST:.0%}"
     )
+    print(
+        f"time in the metrics' calls: {spent / 1000:.1f} us of a {request / 1000:.1f} us "
+        f"request, {spent / request:.1%}; by call: "
+        + ", ".join(f"{name} {ns / 1000:.1f} us" for name, ns in CALLS_SPENT.items())
+    )
+
+
+#: Nanoseconds per request spent in each of the metrics' calls, by call.
+CALLS_SPENT: dict[str, float] = {}
+
+
+def time_in_metrics(package: str, requests: int) -> tuple[float, float]:
+    """Nanoseconds per API-layer request spent in the metrics' calls, and per request.
+
+    Each ``observe_*`` the service calls is wrapped, where it is called, by a timer.
+    """
+    service = importlib.import_module(package)
+    settings_cls = importlib.import_module(f"{package}.settings").Settings
+    acknowledging = importlib.import_module("relaykit_api_only").AcknowledgingClient
+    spent: dict[str, int] = {}
+
+    def timer(name: str, call: Any) -> Any:
+        def timed(*args: Any) -> Any:
+            started = time.perf_counter_ns()
+            try:
+                return call(*args)
+            finally:
+                spent[name] = spent.get(name, 0) + time.perf_counter_ns() - started
+
+        return timed
+
+    for module_name in ("api.metrics", "api.intake.counting", "api.intake.transform"):
+        module = importlib.import_module(f"{package}.{module_name}")
+        for name in dir(module):
+            if name.startswith("observe_"):
+                setattr(module, name, timer(name, getattr(module, name)))
+    app = service.create_app(settings_cls(auth="none", log_level="WARNING"))
+    app.extensions["handoff"] = acknowledging()
+    client = app.test_client()
+    for _ in range(requests // 10):  # warm up
+        client.post("/v1/events", json=EVENT)
+    spent.clear()
+    started = time.perf_counter_ns()
+    for _ in range(requests):
+        client.post("/v1/events", json=EVENT)
+    request = (time.perf_counter_ns() - started) / requests
+    CALLS_SPENT.update({name: ns / requests for name, ns in sorted(spent.items())})
+    return sum(spent.values()) / requests, request
 
 
 def per_request_times(package: str, rounds: int, requests: int) -> dict[str, list[float]]:
