@@ -8,10 +8,21 @@ so a bad one stops start-up with one line naming the variable.
 import gc
 import math
 import os
+import shutil
+import tempfile
 from typing import Any
 
-from relay_service.settings import Settings
-from relay_service.settings import SettingsError
+# Metrics: before the service (and prometheus_client, which reads it on import) is
+# imported, every process of this server gets one fresh folder for its samples, in
+# memory when it can (/dev/shm; a read-only root filesystem needs /tmp writable).
+# A fresh one: the files of an earlier run would be counted again.
+metrics_dir = tempfile.mkdtemp(
+    prefix="relay-metrics-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+
+from relay_service.settings import Settings  # noqa: E402
+from relay_service.settings import SettingsError  # noqa: E402
 
 try:
     settings = Settings.from_env()
@@ -27,6 +38,8 @@ preload_app = True
 
 host = f"[{settings.host}]" if ":" in settings.host else settings.host
 bind = [f"{host}:{settings.port}"]
+if settings.metrics_port is not None:
+    bind.append(f"{host}:{settings.metrics_port}")  # /metrics alone (api/metrics.py)
 
 # Requests wait on the worker, so threads serve them: measured with
 # bench/gunicorn_worker_class.py (20 ms worker latency, 2 CPUs), gthread served
@@ -54,6 +67,20 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Workers are replaced now and then, not all at once, so a slow leak cannot grow.
 max_requests = 10_000
 max_requests_jitter = 1_000
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker process ended (recycled, killed or stopped): its gauges go with it;
+    its counters and histograms stay, counted once, so totals never go down."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    """The server stops: its metrics folder goes."""
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+
 
 # Access log and gunicorn's own lines: JSON lines like the service's, on stdout
 # and stderr, with the request id.

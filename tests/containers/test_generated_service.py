@@ -82,6 +82,25 @@ def test_an_accepted_event_reaches_the_worker(stack: Stack) -> None:
     assert key in stack.ask_worker("GET", "/records")["keys"]
 
 
+def test_metrics_count_every_process_from_a_folder_in_memory(stack: Stack) -> None:
+    metrics = f"{stack.url}{OWN}/metrics"
+    assert requests.get(metrics, timeout=10).status_code == 401  # protected by default
+    accepted = [stack.post_event(f"{PREFIX}/events", 7000 + n) for n in range(3)]
+    assert [answer.status_code for answer in accepted] == [202, 202, 202]
+    answer = requests.get(metrics, headers={"X-API-Key": LOCAL_KEY}, timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/plain")
+    (line,) = [
+        line
+        for line in answer.text.splitlines()
+        if line.startswith('relay_events_total{outcome="accepted"}')
+    ]
+    assert float(line.split()[-1]) >= 3  # other tests here send events too
+    # gunicorn.conf.py made the processes' one folder in memory.
+    folders = stack.compose("exec", "-T", "api", "sh", "-c", "ls -d /dev/shm/relay-metrics-*")
+    assert len(folders.split()) == 1
+
+
 def test_the_served_contract_is_the_committed_one(stack: Stack, service: Path) -> None:
     committed = json.loads((service / "openapi.json").read_text(encoding="utf-8"))
     assert requests.get(f"{stack.url}{OWN}/openapi.json", timeout=10).json() == committed

@@ -10,6 +10,7 @@ from flask import Flask
 
 from relay_service import create_app
 from relay_service.about import SERVICE_ROUTES_PREFIX
+from relay_service.api.metrics import METRICS_PATH
 from relay_service.settings import Settings
 
 
@@ -56,4 +57,5 @@ def test_head_answers_like_get_without_a_body(client: Any, path: str, methods: s
     assert head.status_code == get.status_code
     assert head.data == b""
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
-    assert head.headers["Content-Length"] == get.headers["Content-Length"]
+    if path != METRICS_PATH:  # whose body has counted the GET since
+        assert head.headers["Content-Length"] == get.headers["Content-Length"]

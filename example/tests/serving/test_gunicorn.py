@@ -8,9 +8,11 @@ import gc
 import json
 import os
 import runpy
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,7 +39,20 @@ KEYS = {"RELAY_AUTH_KEYS": "tests:relay-tests-key-6f1c2d9a"}
 def load_conf(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, Any]:
     for name, value in {**KEYS, **env}.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_path(str(GUNICORN_CONF))
+    # The config makes a metrics folder, as gunicorn's master would: removed after.
+    made: list[str] = []
+    mkdtemp = tempfile.mkdtemp
+
+    def make_folder(**kwargs: Any) -> str:
+        made.append(mkdtemp(**kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", make_folder)
+    try:
+        return runpy.run_path(str(GUNICORN_CONF))
+    finally:
+        for folder in made:
+            shutil.rmtree(folder)
 
 
 def test_the_config_serves_with_threads_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,6 +92,7 @@ def test_every_value_of_the_config_is_a_valid_gunicorn_setting(
 ) -> None:
     conf = load_conf(monkeypatch)
     helpers = {"gc", "os", "math", "Any", "Settings", "SettingsError", "settings", "host"}
+    helpers |= {"shutil", "tempfile", "metrics_dir"}
     config = Config()
     for name, value in conf.items():
         if name.startswith("__") or name in helpers:
@@ -90,6 +106,29 @@ def test_a_bad_setting_stops_the_config_with_one_line(monkeypatch: pytest.Monkey
         load_conf(monkeypatch, RELAY_WEB_THREADS="lots")
     assert str(stopped.value) == (
         "configuration error: RELAY_WEB_THREADS='lots': expected a whole number from 1 to 1000, e.g. 4"
+    )
+
+
+def test_the_config_gives_the_metrics_a_fresh_folder_and_the_port_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conf = load_conf(monkeypatch, RELAY_METRICS_PORT="9102")
+    assert conf["bind"] == ["127.0.0.1:8000", "127.0.0.1:9102"]
+    # Set for prometheus_client in every process, and made anew by each master.
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == conf["metrics_dir"]
+    assert load_conf(monkeypatch)["metrics_dir"] != conf["metrics_dir"]
+    if os.path.isdir("/dev/shm"):
+        assert os.path.dirname(conf["metrics_dir"]) == "/dev/shm"
+
+
+def test_the_config_refuses_the_metrics_on_the_service_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        load_conf(monkeypatch, RELAY_PORT="9102", RELAY_METRICS_PORT="9102")
+    assert str(stopped.value) == (
+        "configuration error: RELAY_METRICS_PORT=9102 is RELAY_PORT too: give the metrics "
+        "a port of their own, or leave it empty to serve them on RELAY_PORT"
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .api import register_api
+from .api.metrics import install_request_metrics
 from .observability.logs import configure_logging
 from .observability.request_id import install_request_id
 from .settings import Settings
@@ -39,6 +40,7 @@ def _build(settings: Settings) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.extensions["settings"] = settings
     configure_logging(app, settings.log_level)
+    install_request_metrics(app, settings)  # first: it times everything after it
     install_request_id(app)
     register_api(app, settings)
     return app

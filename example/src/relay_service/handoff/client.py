@@ -24,6 +24,9 @@ from uuid import UUID
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..observability.metrics import observe_breaker
+from ..observability.metrics import observe_delivery
+from ..observability.metrics import observe_delivery_attempt
 from ..settings import Settings
 from .breaker import CircuitBreaker
 from .errors import BreakerOpen
@@ -53,6 +56,9 @@ MISCONFIGURED = (300, 301, 302, 303, 307, 308, 401, 403, 404, 405, 413)
 #: Retry-After of a 503 when the worker gave none, in seconds.
 DEFAULT_RETRY_AFTER = 1
 
+#: The kind of delivery to each path, as the metrics name it.
+_KINDS = {ITEMS_PATH: "item", BATCH_PATH: "batch"}
+
 
 class HandoffClient:
     """Hands items to the worker named by the settings.
@@ -67,8 +73,11 @@ class HandoffClient:
         self.timeouts = (settings.worker_connect_timeout, settings.worker_read_timeout)
         self.deadline = settings.handoff_deadline
         self.policy = RetryPolicy(settings.handoff_max_attempts, settings.handoff_backoff)
+        self._recording = settings.metrics != "off"
         self.breaker = breaker or CircuitBreaker(
-            settings.breaker_failures, settings.breaker_reset_after
+            settings.breaker_failures,
+            settings.breaker_reset_after,
+            on_change=observe_breaker if self._recording else lambda state: None,
         )
         self.pool_size = settings.worker_pool_size
         self.headers = {"Content-Type": "application/json"}
@@ -157,7 +166,20 @@ class HandoffClient:
             return "worker unreachable"
 
     def _post(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
-        """One delivery: the breaker counts it once, however many attempts it took."""
+        """One delivery, counted once by the breaker and the metrics however many
+        attempts it took."""
+        if not self._recording:
+            return self._breaking(path, body, headers)
+        started = time.perf_counter()
+        try:
+            answer = self._breaking(path, body, headers)
+        except HandoffError as error:
+            observe_delivery(_KINDS[path], error.reason, time.perf_counter() - started)
+            raise
+        observe_delivery(_KINDS[path], "acknowledged", time.perf_counter() - started)
+        return answer
+
+    def _breaking(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
         # Before asking the breaker: an item that cannot be sent must not leave a
         # half-open breaker waiting for a probe that never reports back.
         data = json.dumps(body, default=_json_value).encode()
@@ -183,6 +205,8 @@ class HandoffClient:
         attempt = 0
         while True:
             attempt += 1
+            if self._recording:
+                observe_delivery_attempt(_KINDS[path], attempt)
             outcome, retry_after = self._attempt(path, data, headers, deadline)
             if isinstance(outcome, requests.Response):
                 return outcome

@@ -47,6 +47,10 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 #: bearer token, or an HMAC signature of the body (webhooks).
 AUTH_MODES = ("none", "api_key", "bearer", "hmac")
 
+#: Who may read ``/metrics`` (``RELAY_METRICS``): clients with the API's credentials,
+#: anyone, or nobody (not served).
+METRICS_MODES = ("protected", "public", "off")
+
 #: The fewest characters a key may have: a short one could be guessed.
 KEY_MIN_LENGTH = 16
 
@@ -367,6 +371,25 @@ def parse_auth_mode(name: str, raw: str) -> str:
     if value not in AUTH_MODES:
         raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(AUTH_MODES)}")
     return value
+
+
+def parse_metrics_mode(name: str, raw: str) -> str:
+    """Parse who may read ``/metrics``: one of :data:`METRICS_MODES`.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip().lower()
+    if value not in METRICS_MODES:
+        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(METRICS_MODES)}")
+    return value
+
+
+def parse_optional_port(name: str, raw: str) -> int | None:
+    """Parse a TCP port as :func:`parse_port` does; empty means none.
+
+    :raises SettingsError: for anything else.
+    """
+    return None if not raw.strip() else parse_port(name, raw)
 
 
 def _keys(name: str, entries: list[tuple[str, str]]) -> tuple[AuthKey, ...]:

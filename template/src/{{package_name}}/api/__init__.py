@@ -30,7 +30,10 @@ from .events import views as events
 from .fields import documentable
 from .headers import install_headers
 from .intake import check_pipeline_settings
+from .intake import install_event_counting
 from .intake import install_handoff
+from .metrics import install_metrics
+from .metrics import register_metrics_operation
 from .openapi import ServiceApi
 from .problems import register_error_handlers
 from .routing import install_concrete_paths
@@ -78,12 +81,15 @@ def register_api(app: Flask, settings: Settings) -> ServiceApi:
     install_headers(app, settings)
     # Which operation a request is for first (its 405), then whether it may call it.
     install_concrete_paths(app)
+    install_metrics(app, settings)
     install_auth(app, settings, api.contract_plugin.is_protected)
     install_handoff(app, settings)
+    install_event_counting(app)
     register_error_handlers(app)
     _register_components(api)
     for blueprint, url_prefix in BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix=url_prefix or None)
+    register_metrics_operation(api, settings)
     check_pipeline_settings(app, settings)
     if settings.docs_enabled:
         app.register_blueprint(docs_assets_blueprint())

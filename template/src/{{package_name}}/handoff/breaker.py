@@ -27,14 +27,21 @@ class CircuitBreaker:
     :param failures: failures in a row that open the breaker, at least 1.
     :param reset_after: seconds the breaker stays open before a probe.
     :param clock: monotonic clock, in seconds; tests pass their own.
+    :param on_change: called with the state entered (``"open"``, ``"half-open"``,
+        ``"closed"``) whenever it changes, for the metrics.
     """
 
     def __init__(
-        self, failures: int, reset_after: float, clock: Callable[[], float] = time.monotonic
+        self,
+        failures: int,
+        reset_after: float,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[str], None] = lambda state: None,
     ) -> None:
         self.failures = failures
         self.reset_after = reset_after
         self._clock = clock
+        self._on_change = on_change
         self._lock = threading.Lock()
         self._failed = 0
         self._opened_at: float | None = None
@@ -58,6 +65,7 @@ class CircuitBreaker:
             if self._probing or self._clock() - self._opened_at < self.reset_after:
                 return False
             self._probing = True
+            self._on_change("half-open")
             return True
 
     def retry_after(self) -> int:
@@ -71,6 +79,8 @@ class CircuitBreaker:
         """A call succeeded: close the breaker."""
         with self._lock:
             self._failed = 0
+            if self._opened_at is not None:
+                self._on_change("closed")
             self._opened_at = None
             self._probing = False
 
@@ -79,5 +89,7 @@ class CircuitBreaker:
         with self._lock:
             self._failed += 1
             if self._probing or self._failed >= self.failures:
+                if self._opened_at is None or self._probing:
+                    self._on_change("open")
                 self._opened_at = self._clock()
                 self._probing = False

@@ -18,6 +18,8 @@ class HandoffError(Exception):
 
     #: HTTP status of the problem this error becomes.
     status = 503
+    #: Why the item was not taken, as the metrics name it.
+    reason = "worker_down"
 
     def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
         super().__init__(detail)
@@ -34,14 +36,18 @@ class WorkerUnavailable(HandoffError):
 class BreakerOpen(WorkerUnavailable):
     """The worker failed so often that deliveries fail fast for a while: 503."""
 
+    reason = "breaker_open"
+
 
 class WorkerTimeout(HandoffError):
     """The worker did not answer in time; it may still have taken the item: 504."""
 
     status = 504
+    reason = "timeout"
 
 
 class WorkerRejected(HandoffError):
     """The worker refused the item (a 4xx); sending it again will not help: 502."""
 
     status = 502
+    reason = "worker_rejected"

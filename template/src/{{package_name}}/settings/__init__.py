@@ -31,7 +31,9 @@ from .parsers import parse_host
 from .parsers import parse_keys
 from .parsers import parse_keys_file
 from .parsers import parse_log_level
+from .parsers import parse_metrics_mode
 from .parsers import parse_moves
+from .parsers import parse_optional_port
 from .parsers import parse_origins
 from .parsers import parse_paths
 from .parsers import parse_patterns
@@ -149,6 +151,11 @@ class Settings:
     :param web_workers: gunicorn worker processes; the default is 2 per CPU
         this process may use (see :func:`available_cpus`).
     :param web_threads: threads per worker process, each serving one request at a time.
+    :param metrics: who may read the Prometheus metrics at ``/metrics``: ``protected``
+        (the API's authentication, open with ``RELAY_AUTH=none``), ``public``, or
+        ``off`` (not served, nothing recorded).
+    :param metrics_port: a second port gunicorn listens on for ``/metrics`` alone,
+        open there and not served on :attr:`port`; ``None`` serves it on :attr:`port`.
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
@@ -186,6 +193,9 @@ class Settings:
     port: int = _setting(HTTP_PORT, parse_port)
     web_workers: int = _setting(2 * available_cpus(), parse_count)
     web_threads: int = _setting(8, parse_count)
+    # Metrics (docs/metrics.md)
+    metrics: str = _setting("protected", parse_metrics_mode)
+    metrics_port: int | None = _setting(None, parse_optional_port)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -226,6 +236,17 @@ class Settings:
 
         :raises SettingsError: naming the settings to set.
         """
+        if self.metrics_port == self.port:
+            raise SettingsError(
+                f"{ENV_PREFIX}METRICS_PORT={self.metrics_port} is {ENV_PREFIX}PORT too: give "
+                "the metrics a port of their own, or leave it empty to serve them on "
+                f"{ENV_PREFIX}PORT"
+            )
+        if self.metrics_port is not None and self.metrics == "off":
+            raise SettingsError(
+                f"{ENV_PREFIX}METRICS_PORT={self.metrics_port} while {ENV_PREFIX}METRICS=off: "
+                f"empty {ENV_PREFIX}METRICS_PORT, or serve the metrics"
+            )
         local = [key.id for key in self.keys if key.secret == LOCAL_KEY]
         if local and self.environment != "development":
             raise SettingsError(

@@ -21,11 +21,15 @@ from ...handoff import WorkerRejected
 from ...pipeline import BrokenStepError
 from ...pipeline import Context
 from ...pipeline import Payload
+from ...pipeline import PipelineError
 from ...pipeline import StepError
 from ..problems import handoff_problem
 from ..problems import step_error_problem
 from ..problems import step_failure_problem
 from ..problems import validation_problem
+from .counting import count_batch
+from .counting import count_events
+from .counting import pipeline_reason
 from .delivery import hand_off
 from .delivery import hand_off_batch
 from .delivery import idempotency_key
@@ -57,7 +61,11 @@ def accept_one(pipeline: str, item: dict[str, Any]) -> Any:
     """
     key = idempotency_key(item, from_request=True)  # before any step sees the item
     context = request_context()
-    outcome = run_pipeline(pipeline, item, context)
+    try:
+        outcome = run_pipeline(pipeline, item, context)
+    except PipelineError as error:
+        count_events("rejected", reason=pipeline_reason(error))
+        raise
     receipt = {
         "event_id": item["id"],
         "request_id": context.request_id,
@@ -67,9 +75,15 @@ def accept_one(pipeline: str, item: dict[str, Any]) -> Any:
     if outcome.dropped is not None:
         body = {**receipt, "status": "filtered", "reason": outcome.dropped.reason}
         response: Response = jsonify(FILTERED.dump(body))
+        count_events("filtered")
         return response
     accepted = outcome.payload or {}
-    worker_receipt = hand_off(accepted, key)
+    try:
+        worker_receipt = hand_off(accepted, key)
+    except HandoffError as error:
+        count_events("rejected", reason=error.reason)
+        raise
+    count_events("accepted")
     current_app.logger.info(
         "event accepted", extra={"event_id": item["id"], "event_type": accepted.get("type")}
     )
@@ -115,14 +129,22 @@ def run_batch(pipeline: str, items: list[Item], context: Context) -> dict[str, A
     """
     results: list[dict[str, Any]] = []
     deliveries: list[tuple[dict[str, Any], str, Payload]] = []
+    rejections: list[str] = []  # the reason of each rejected item, for the metrics
     for item in items:
-        result, payload = _result(pipeline, item, context)
+        result, payload, reason = _result(pipeline, item, context)
         results.append(result)
+        if reason:
+            rejections.append(reason)
         if payload is not None and item.payload is not None:
             deliveries.append((result, idempotency_key(item.payload), payload))
     if deliveries:
-        _deliver(deliveries)
+        rejections += _deliver(deliveries)
     counts = Counter(result["status"] for result in results)
+    count_batch(len(items))
+    count_events("accepted", counts["accepted"])
+    count_events("filtered", counts["filtered"])
+    for reason, count in Counter(rejections).items():
+        count_events("rejected", count, reason)
     return {
         "request_id": context.request_id,
         "received_at": context.received_at,
@@ -133,33 +155,34 @@ def run_batch(pipeline: str, items: list[Item], context: Context) -> dict[str, A
     }
 
 
-def _result(pipeline: str, item: Item, context: Context) -> tuple[dict[str, Any], Payload | None]:
-    """An item's result so far, and its payload when it is to be delivered."""
+def _result(
+    pipeline: str, item: Item, context: Context
+) -> tuple[dict[str, Any], Payload | None, str]:
+    """An item's result so far, its payload when it is to be delivered, and the
+    reason it was rejected (``""`` when it was not)."""
     result: dict[str, Any] = {"index": item.index}
     if item.id is not None:
         result["id"] = item.id
     if item.payload is None:
         problem = validation_problem({"json": item.messages or {}}, item.pointer)
-        return {**result, "status": "rejected", "problem": problem}, None
+        return {**result, "status": "rejected", "problem": problem}, None, "validation"
     try:
         outcome = run_pipeline(pipeline, item.payload, context)
     except StepError as error:
-        return {
-            **result,
-            "status": "rejected",
-            "problem": step_error_problem(error, item.pointer),
-        }, None
+        problem = step_error_problem(error, item.pointer)
+        return {**result, "status": "rejected", "problem": problem}, None, pipeline_reason(error)
     except BrokenStepError as error:
         problem = step_failure_problem(error, item.pointer)
-        return {**result, "status": "rejected", "problem": problem}, None
+        return {**result, "status": "rejected", "problem": problem}, None, pipeline_reason(error)
     result["steps"] = list(outcome.steps)
     if outcome.dropped is not None:
-        return {**result, "status": "filtered", "reason": outcome.dropped.reason}, None
-    return result, outcome.payload
+        return {**result, "status": "filtered", "reason": outcome.dropped.reason}, None, ""
+    return result, outcome.payload, ""
 
 
-def _deliver(deliveries: list[tuple[dict[str, Any], str, Payload]]) -> None:
-    """Hand the items over in one call and complete their results in place."""
+def _deliver(deliveries: list[tuple[dict[str, Any], str, Payload]]) -> list[str]:
+    """Hand the items over in one call and complete their results in place; the
+    reason of each item that was not taken."""
     try:
         answers = hand_off_batch([(key, payload) for _, key, payload in deliveries])
     except HandoffError as error:
@@ -168,7 +191,8 @@ def _deliver(deliveries: list[tuple[dict[str, Any], str, Payload]]) -> None:
             problem["retry_after"] = error.retry_after
         for result, _, _ in deliveries:
             result.update(status="rejected", problem=problem)
-        return
+        return [error.reason] * len(deliveries)
+    rejections = []
     for (result, key, _), answer in zip(deliveries, answers, strict=True):
         if answer.get("status") == "accepted":
             result.update(
@@ -179,3 +203,5 @@ def _deliver(deliveries: list[tuple[dict[str, Any], str, Payload]]) -> None:
                 f"The worker refused the item: {answer.get('reason', 'no reason')}"
             )
             result.update(status="rejected", problem=handoff_problem(refused))
+            rejections.append(refused.reason)
+    return rejections

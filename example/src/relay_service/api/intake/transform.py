@@ -14,6 +14,7 @@ from flask import request
 from flask.blueprints import BlueprintSetupState
 from flask_smorest import Blueprint
 
+from ...observability.metrics import observe_steps
 from ...observability.request_id import current_request_id
 from ...pipeline import ClientInfo
 from ...pipeline import Context
@@ -26,6 +27,8 @@ from ...pipeline.builtin import BUILTIN_STEPS
 from ...pipeline.paths import normal_key
 from ...settings import Settings
 from ...settings import SettingsError
+from .counting import INTAKE_BLUEPRINTS
+from .counting import recording
 
 __all__ = ["check_pipeline_settings", "install_pipeline", "request_context", "run_pipeline"]
 
@@ -46,6 +49,7 @@ def install_pipeline(
         app = state.app
         app.extensions.setdefault(PIPELINES, {})[name] = build(app.extensions["settings"])
         app.extensions.setdefault(STEP_TIMINGS, StepTimings())
+        app.extensions.setdefault(INTAKE_BLUEPRINTS, set()).add(blueprint.name)
 
     blueprint.record_once(build_for_app)
 
@@ -123,11 +127,17 @@ def run_pipeline(name: str, payload: Payload, context: Context) -> Outcome:
     Runs that a step ends with an error are recorded too, up to that step.
     """
     pipeline: Pipeline = current_app.extensions[PIPELINES][name]
-    timings: StepTimings = current_app.extensions[STEP_TIMINGS]
     try:
         outcome = pipeline.run(payload, context)
     except PipelineError as error:
-        timings.record(error.steps, error.durations_ns)
+        _record(error.steps, error.durations_ns)
         raise
-    timings.record(outcome.steps, outcome.durations_ns)
+    _record(outcome.steps, outcome.durations_ns)
     return outcome
+
+
+def _record(steps: tuple[str, ...], durations_ns: tuple[int, ...]) -> None:
+    timings: StepTimings = current_app.extensions[STEP_TIMINGS]
+    timings.record(steps, durations_ns)
+    if recording():
+        observe_steps(steps, durations_ns)

@@ -8,6 +8,7 @@ fix to the flow reaches a service through ``copier update``.
 
 from __future__ import annotations
 
+from .counting import install_event_counting
 from .delivery import documents_handoff
 from .delivery import install_handoff
 from .flow import accept_batch
@@ -30,6 +31,7 @@ __all__ = [
     "accept_one",
     "check_pipeline_settings",
     "documents_handoff",
+    "install_event_counting",
     "install_handoff",
     "install_pipeline",
 ]
