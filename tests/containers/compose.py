@@ -27,8 +27,8 @@ NGINX_IMAGE = "nginx:1.28-alpine"
 #: Where the local stand-in for :data:`NGINX_IMAGE` is built from.
 NGINX_STAND_IN = Path(__file__).parent / "nginx"
 
-# Asks the worker from inside its container: it publishes no port.
-_ASK_WORKER = """
+#: Asks the worker from inside its container: it publishes no port.
+ASK_WORKER = """
 import os, sys, urllib.request
 method, path, body = sys.argv[1], sys.argv[2], sys.argv[3]
 data = body.encode() if body else None
@@ -99,7 +99,7 @@ class Stack:
         """Send a JSON request to the reference worker, inside its container."""
         data = "" if body is None else json.dumps(body)
         answer = self.compose(
-            "exec", "-T", "worker", "python", "-c", _ASK_WORKER, method, path, data
+            "exec", "-T", "worker", "python", "-c", ASK_WORKER, method, path, data
         )
         return json.loads(answer)
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from relaykit.install import read_answers
 
@@ -94,7 +96,7 @@ def test_docker_compose_accepts_the_compose_file(
         for name in ("RELAY_MAX_CONTENT_LENGTH", "RELAY_HEADER_TIMEOUT", "RELAY_BODY_TIMEOUT")
     }
     limits["RELAY_PORT"] = str(port)
-    assert proxy["environment"] == limits
+    assert proxy["environment"] == {**limits, "NGINX_ENVSUBST_OUTPUT_DIR": "/tmp"}
     assert limits.items() <= api["environment"].items()
     assert api["depends_on"]["worker"]["condition"] == "service_healthy"
     assert worker["image"] == api["image"]
@@ -116,3 +118,50 @@ def test_the_root_compose_file_runs_the_example() -> None:
     assert isinstance(services, dict)
     assert sorted(services) == ["api", "proxy", "worker"]
     assert services["api"]["build"]["context"] == str(REPO_ROOT / "example")
+
+
+#: What the stack file needs from whoever deploys it.
+STACK_ENVIRONMENT = {"API_KEYS_FILE": "api-keys", "RELAY_WORKER_TOKEN": "a-token"}
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.usefixtures("compose_cli")
+def test_the_stack_file_runs_replicas_swarm_can_reach_without_ipvs(
+    rendered: Callable[[str], Path], name: str
+) -> None:
+    service = rendered(name)
+    answers = read_answers(service)
+    stack_file = "deploy/swarm/docker-stack.yml"
+    checked = run(
+        [str(TOOLS / "check-jsonschema"), "--builtin-schema", "vendor.compose-spec", stack_file],
+        service,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    configured = subprocess.run(
+        ["docker", "stack", "config", "--compose-file", stack_file],
+        cwd=service, capture_output=True, text=True, timeout=120,
+        env={"PATH": os.environ["PATH"], **STACK_ENVIRONMENT},
+    )  # fmt: skip
+    assert configured.returncode == 0, configured.stderr
+    stack = yaml.safe_load(configured.stdout)["services"]
+    composed = compose_config(service)["services"]
+    assert isinstance(composed, dict)
+    proxy, api, worker = stack["proxy"], stack["api"], stack["worker"]
+    # The proxy publishes on its node (no routing mesh) and applies the same settings.
+    assert proxy["ports"] == [
+        {"mode": "host", "target": answers["http_port"], "published": answers["http_port"],
+         "protocol": "tcp"}
+    ]  # fmt: skip
+    assert proxy["environment"] == composed["proxy"]["environment"]
+    assert proxy["image"] == NGINX_IMAGE
+    # Replicas by their own addresses (no virtual IP), updated one by one, new first.
+    assert api["deploy"]["endpoint_mode"] == worker["deploy"]["endpoint_mode"] == "dnsrr"
+    assert api["deploy"]["replicas"] == 3
+    assert api["deploy"]["update_config"]["order"] == "start-first"
+    assert api["deploy"]["update_config"]["failure_action"] == "rollback"
+    assert api["image"] == worker["image"] == answers["project_slug"]
+    assert api["stop_grace_period"] == composed["api"]["stop_grace_period"]
+    assert api["environment"]["RELAY_AUTH_KEYS_FILE"] == "/run/secrets/api-keys"
+    assert "RELAY_AUTH_KEYS" not in api["environment"]
+    assert worker["command"] == composed["worker"]["command"]
+    assert worker["healthcheck"]["test"] == composed["worker"]["healthcheck"]["test"]
