@@ -64,6 +64,10 @@ timeout = 30
 # The heartbeat file of each worker, in memory: a slow disk then cannot make the
 # master think a worker hangs.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# No control socket (gunicorn 25.1 and later): the orchestrator runs gunicorn with
+# signals, and the socket's default place, $HOME/.gunicorn, is on a read-only root
+# filesystem in Kubernetes (deploy/kubernetes/).
+control_socket_disable = True
 # Workers are replaced now and then, not all at once, so a slow leak cannot grow.
 max_requests = 10_000
 max_requests_jitter = 1_000

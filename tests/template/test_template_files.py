@@ -33,7 +33,7 @@ def test_every_question_has_help_and_a_default() -> None:
     assert set(questions) == {
         "project_name", "project_slug", "package_name", "description", "author_name",
         "author_email", "python_version", "openapi_version", "http_port", "api_version_prefix",
-        "auth", "service_routes_prefix",
+        "auth", "service_routes_prefix", "kubernetes_name",
     }  # fmt: skip
     for name, question in questions.items():
         assert question.get("help"), name
