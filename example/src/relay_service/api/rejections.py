@@ -15,6 +15,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import is_valid_request_id
+from ..serving import DRAIN
 from .problems import PATH_SAFE
 from .schemas import PROBLEM_CONTENT_TYPE
 from .schemas import PROBLEM_RESPONSES
@@ -72,7 +73,14 @@ class _Unsent:
 
 
 class ProblemThreadWorker(ThreadWorker):
-    """gunicorn's gthread worker (``worker_class``), whose rejections are problem details."""
+    """gunicorn's gthread worker (``worker_class``), whose rejections are problem details,
+    and whose answers close their connections while the replica drains (serving/drain.py)."""
+
+    def handle_request(self, req: Any, conn: Any) -> bool:
+        """Serve one request; while draining, answer it with ``Connection: close``."""
+        if DRAIN.draining:
+            req.must_close = True  # gunicorn then says so, and closes after the answer
+        return bool(super().handle_request(req, conn))
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """Reject a request gunicorn could not read, or whose handling failed outside the app."""

@@ -24,6 +24,7 @@ from .parsers import parse_auth_mode
 from .parsers import parse_batch_size
 from .parsers import parse_byte_count
 from .parsers import parse_count
+from .parsers import parse_drain_seconds
 from .parsers import parse_environment
 from .parsers import parse_flag
 from .parsers import parse_header_name
@@ -149,6 +150,10 @@ class Settings:
     :param web_workers: gunicorn worker processes; the default is 2 per CPU
         this process may use (see :func:`available_cpus`).
     :param web_threads: threads per worker process, each serving one request at a time.
+    :param drain_seconds: seconds a replica stays up after SIGTERM under gunicorn,
+        answering 503 on ``/readyz`` and ``Connection: close`` on every answer, so
+        that load balancers and clients leave it before it stops (serving/drain.py);
+        ``0`` stops at once, as gunicorn does.
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
@@ -186,6 +191,7 @@ class Settings:
     port: int = _setting(HTTP_PORT, parse_port)
     web_workers: int = _setting(2 * available_cpus(), parse_count)
     web_threads: int = _setting(8, parse_count)
+    drain_seconds: float = _setting(5.0, parse_drain_seconds)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
