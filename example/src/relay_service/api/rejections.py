@@ -82,6 +82,16 @@ class ProblemThreadWorker(ThreadWorker):
             req.must_close = True  # gunicorn then says so, and closes after the answer
         return bool(super().handle_request(req, conn))
 
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """Start or stop accepting connections (gunicorn 24 and later); when stopping
+        for good, let go of the listening sockets at once."""
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            # Not after the requests in flight, as gunicorn does: a connection that
+            # came meanwhile would wait in the listen queue, to be reset at the end.
+            for listener in self.sockets:
+                listener.close()
+
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """Reject a request gunicorn could not read, or whose handling failed outside the app."""
         unsent = _Unsent()

@@ -89,33 +89,43 @@ def drain_on_sigterm(arbiter: Any, seconds: float, drain: Drain = DRAIN) -> None
     if not seconds:
         return
     graceful_stop = arbiter.handle_term
+    refused: list[str] = []  # why new connections could not be refused, once the drain ends
 
     def handle_term() -> None:
         if drain.draining:  # the drain is over, or a second SIGTERM: stop now
+            if refused:
+                arbiter.log.warning("New connections were not refused: %s", refused[0])
             graceful_stop()
             return
         drain.begin()
         arbiter.log.info("Draining for %s s: not ready, answers close their connections", seconds)
         listeners = list(arbiter.LISTENERS)
-        threading.Thread(target=_end_drain, args=(seconds, listeners), daemon=True).start()
+        threading.Thread(target=_end_drain, args=(seconds, listeners, refused), daemon=True).start()
 
     arbiter.handle_term = handle_term
 
 
-def _end_drain(seconds: float, listeners: list[Any]) -> None:
+def _end_drain(seconds: float, listeners: list[Any], refused: list[str]) -> None:
     # A thread of the master: it must not log, since a fork meanwhile would copy a held lock.
     time.sleep(seconds)
-    refuse_new_connections(listeners)
-    time.sleep(ACCEPT_SETTLE)
-    os.kill(os.getpid(), signal.SIGTERM)  # the master's own loop then stops gracefully
+    try:
+        refuse_new_connections(listeners)
+        time.sleep(ACCEPT_SETTLE)
+    except OSError as error:  # not permitted here: stop all the same
+        refused.append(f"the socket filter is not permitted ({error.strerror})")
+    finally:
+        os.kill(os.getpid(), signal.SIGTERM)  # the master's own loop then stops gracefully
 
 
 def refuse_new_connections(listeners: Iterable[Any]) -> None:
     """Let the TCP listening sockets answer no new connection attempt, in every process
     that holds them, while connections already made are still accepted.
 
-    Linux only; elsewhere a connection made just before the last process closes the
-    socket is reset instead of refused.
+    Linux only, where the kernel lets the process attach a socket filter (some refuse
+    it to users other than root). Elsewhere a connection made in the instant before the
+    last process closes the socket is reset instead of refused.
+
+    :raises OSError: the kernel refused the filter.
     """
     if not sys.platform.startswith("linux"):
         return
