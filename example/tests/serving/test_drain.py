@@ -38,7 +38,10 @@ def test_a_refusing_listener_answers_no_new_connection_but_accepts_the_ones_made
         address = listener.getsockname()
         with socket.create_connection(address, timeout=10) as made:
             made.sendall(b"sent before")
-            refuse_new_connections([listener])
+            try:
+                refuse_new_connections([listener])
+            except PermissionError:
+                pytest.skip("this kernel refuses socket filters to this user")
             with socket.socket() as late:
                 late.settimeout(0.5)
                 # Its SYN goes unanswered: no connection, so nothing of it was sent.

@@ -30,7 +30,6 @@ import socket
 import struct
 import sys
 import threading
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -89,32 +88,39 @@ def drain_on_sigterm(arbiter: Any, seconds: float, drain: Drain = DRAIN) -> None
     if not seconds:
         return
     graceful_stop = arbiter.handle_term
+    stopping = threading.Event()
     refused: list[str] = []  # why new connections could not be refused, once the drain ends
 
     def handle_term() -> None:
         if drain.draining:  # the drain is over, or a second SIGTERM: stop now
+            stopping.set()
             if refused:
                 arbiter.log.warning("New connections were not refused: %s", refused[0])
             graceful_stop()
             return
         drain.begin()
         arbiter.log.info("Draining for %s s: not ready, answers close their connections", seconds)
-        listeners = list(arbiter.LISTENERS)
-        threading.Thread(target=_end_drain, args=(seconds, listeners, refused), daemon=True).start()
+        end = (seconds, list(arbiter.LISTENERS), stopping, refused)
+        threading.Thread(target=_end_drain, args=end, daemon=True).start()
 
     arbiter.handle_term = handle_term
 
 
-def _end_drain(seconds: float, listeners: list[Any], refused: list[str]) -> None:
+def _end_drain(
+    seconds: float, listeners: list[Any], stopping: threading.Event, refused: list[str]
+) -> None:
     # A thread of the master: it must not log, since a fork meanwhile would copy a held lock.
-    time.sleep(seconds)
+    if stopping.wait(seconds):
+        return  # a second SIGTERM stopped the master already
     try:
         refuse_new_connections(listeners)
-        time.sleep(ACCEPT_SETTLE)
     except OSError as error:  # not permitted here: stop all the same
         refused.append(f"the socket filter is not permitted ({error.strerror})")
+    else:
+        stopping.wait(ACCEPT_SETTLE)
     finally:
-        os.kill(os.getpid(), signal.SIGTERM)  # the master's own loop then stops gracefully
+        if not stopping.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)  # the master's own loop then stops gracefully
 
 
 def refuse_new_connections(listeners: Iterable[Any]) -> None:
