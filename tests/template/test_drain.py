@@ -214,9 +214,11 @@ def test_another_signal_during_the_drain_stops_at_once(
             wait_for(lambda: any(DRAINING in line for line in output), "the drain began")
             master.send_signal(stop)
             # Long before the 300 s drain would end: a second SIGTERM stops gracefully
-            # at once, SIGINT and SIGQUIT quickly, as gunicorn documents.
+            # at once, SIGINT and SIGQUIT quickly, as gunicorn documents (a quick stop
+            # may kill a worker that is slow to exit: that is what it is for).
             assert master.wait(timeout=60) == 0
-    assert "SIGKILL" not in "".join(output)
+    if stop == signal.SIGTERM:
+        assert "SIGKILL" not in "".join(output), "".join(output)[-4000:]
 
 
 def test_readiness_follows_the_worker_in_every_process_whatever_the_breakers_say(
