@@ -21,6 +21,7 @@ metrics_dir = tempfile.mkdtemp(
 )
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 
+from relay_service.serving import drain_on_sigterm  # noqa: E402
 from relay_service.settings import Settings  # noqa: E402
 from relay_service.settings import SettingsError  # noqa: E402
 
@@ -57,9 +58,20 @@ def pre_fork(server: Any, worker: Any) -> None:
     gc.freeze()
 
 
-# On SIGTERM (docker stop), requests in flight may wait a whole handoff deadline
-# for the worker: they get it, and a little more, before workers are stopped.
+# On SIGTERM (docker stop) the master first drains for RELAY_DRAIN_SECONDS
+# (serving/drain.py), then stops gracefully: requests in flight may wait a whole
+# handoff deadline for the worker: they get it, and a little more, before gunicorn
+# kills what is left. Stopping takes at most
+#   drain_seconds + 0.5 (serving.drain.ACCEPT_SETTLE) + graceful_timeout
+# (defaults: 5 + 0.5 + 15 = 20.5 s): a container's stop timeout must be longer.
 graceful_timeout = math.ceil(settings.handoff_deadline) + 5
+
+
+def when_ready(server: Any) -> None:
+    """Drain on SIGTERM before gunicorn's graceful stop (RELAY_DRAIN_SECONDS)."""
+    drain_on_sigterm(server, settings.drain_seconds)
+
+
 timeout = 30
 # The heartbeat file of each worker, in memory: a slow disk then cannot make the
 # master think a worker hangs.

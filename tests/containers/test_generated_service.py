@@ -70,7 +70,7 @@ def test_the_service_is_live_and_ready_once_its_worker_is_healthy(stack: Stack) 
     assert requests.get(f"{stack.url}{OWN}/livez", timeout=10).json() == {"status": "ok"}
     ready = requests.get(f"{stack.url}{OWN}/readyz", timeout=10)
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "checks": {"worker": "ok"}}
+    assert ready.json() == {"status": "ready", "checks": {"drain": "ok", "worker": "ok"}}
     for name in ("api", "worker"):
         assert stack.container(name)["State"]["Health"]["Status"] == "healthy"
 

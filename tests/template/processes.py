@@ -25,6 +25,7 @@ def running(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     process_group: bool = False,
+    output: list[str] | None = None,
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Run ``command`` while the block runs; yield it and what ``announce`` captured.
 
@@ -33,13 +34,17 @@ def running(
     :param announce: a pattern of the line that says it listens, with one group.
     :param process_group: stop its whole process group (the dev server's reloader
         runs the app in a child).
+    :param output: a list that gets every line it writes, as it comes.
     """
     started = subprocess.Popen(
         command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=process_group,
     )  # fmt: skip
     lines: queue.Queue[str] = queue.Queue()
-    drain = threading.Thread(target=lambda: [lines.put(line) for line in started.stdout or ()])
+    seen = output if output is not None else []
+    drain = threading.Thread(
+        target=lambda: [(lines.put(line), seen.append(line)) for line in started.stdout or ()]
+    )
     drain.start()
     try:
         yield started, _announced(lines, re.compile(announce))

@@ -22,7 +22,10 @@ def test_livez_says_the_process_is_up(client: Any) -> None:
 def test_readyz_says_the_service_is_ready_while_the_worker_is(client: Any) -> None:
     response = client.get(f"{SERVICE_ROUTES_PREFIX}/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ready", "checks": {"worker": "ok"}}
+    assert response.get_json() == {
+        "status": "ready",
+        "checks": {"drain": "ok", "worker": "ok"},
+    }
 
 
 def test_readyz_is_503_while_the_worker_is_unreachable(
@@ -33,5 +36,5 @@ def test_readyz_is_503_while_the_worker_is_unreachable(
     assert response.status_code == 503
     assert response.get_json() == {
         "status": "not ready",
-        "checks": {"worker": "worker unreachable"},
+        "checks": {"drain": "ok", "worker": "worker unreachable"},
     }

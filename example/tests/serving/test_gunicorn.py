@@ -93,6 +93,7 @@ def test_every_value_of_the_config_is_a_valid_gunicorn_setting(
     conf = load_conf(monkeypatch)
     helpers = {"gc", "os", "math", "Any", "Settings", "SettingsError", "settings", "host"}
     helpers |= {"shutil", "tempfile", "metrics_dir"}
+    helpers |= {"drain_on_sigterm"}
     config = Config()
     for name, value in conf.items():
         if name.startswith("__") or name in helpers:

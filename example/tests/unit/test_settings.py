@@ -64,6 +64,7 @@ def test_settings_read_every_variable() -> None:
         "RELAY_PORT": "9000",
         "RELAY_WEB_WORKERS": "3",
         "RELAY_WEB_THREADS": "16",
+        "RELAY_DRAIN_SECONDS": "2.5",
     }
     assert Settings.from_env(env) == Settings(
         max_content_length=2048,
@@ -100,6 +101,7 @@ def test_settings_read_every_variable() -> None:
         port=9000,
         web_workers=3,
         web_threads=16,
+        drain_seconds=2.5,
     )
 
 
@@ -130,6 +132,10 @@ def test_web_workers_default_to_two_per_available_cpu() -> None:
     assert Settings().web_workers == 2 * available_cpus()
 
 
+def test_a_drain_of_0_seconds_is_none() -> None:
+    assert Settings.from_env({"RELAY_DRAIN_SECONDS": "0"}).drain_seconds == 0
+
+
 def test_an_empty_list_setting_switches_its_step_off() -> None:
     assert Settings.from_env({"RELAY_PIPELINE_LOWERCASE": ""}).pipeline_lowercase == ()
 
@@ -146,6 +152,9 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
         ("RELAY_BODY_TIMEOUT", "0", "RELAY_BODY_TIMEOUT='0': expected whole seconds from 1"),
         ("RELAY_BODY_TIMEOUT", "3601", "RELAY_BODY_TIMEOUT='3601': expected whole seconds"),
         ("RELAY_MAX_CONTENT_LENGTH", "²", "RELAY_MAX_CONTENT_LENGTH='²': expected a whole"),
+        ("RELAY_DRAIN_SECONDS", "-1", "RELAY_DRAIN_SECONDS='-1': expected seconds from 0 to 300"),
+        ("RELAY_DRAIN_SECONDS", "301", "RELAY_DRAIN_SECONDS='301': expected seconds from 0 to"),
+        ("RELAY_DRAIN_SECONDS", "nan", "RELAY_DRAIN_SECONDS='nan': expected seconds from 0 to"),
         ("RELAY_DOCS_ENABLED", "maybe", "RELAY_DOCS_ENABLED='maybe': expected true or false"),
         ("RELAY_ENVIRONMENT", "prod env", "RELAY_ENVIRONMENT='prod env': expected letters"),
         (

@@ -7,6 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 
+from ..serving import DRAIN
 from .blueprint import Blueprint
 from .intake.delivery import client
 
@@ -43,11 +44,15 @@ def livez() -> dict[str, Any]:
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, schema=HealthSchema, description="Not ready: see the failing check.")
 def readyz() -> Any:
-    """Readiness: the service can take traffic, because its worker can.
+    """Readiness: this replica can take traffic: its worker answers, and it is not stopping.
 
-    Not ready (503) while the worker is unreachable or the circuit breaker is open.
+    Not ready (503) while the worker does not answer its ``/livez`` (check ``worker``),
+    and while the replica drains after SIGTERM (check ``drain``). Every process of
+    the replica answers alike: its circuit breaker plays no part.
     """
-    reason = client().ready()
-    if reason:
-        return {"status": "not ready", "checks": {"worker": reason}}, 503
-    return {"status": "ready", "checks": {"worker": "ok"}}
+    worker = client().ready() or "ok"
+    drain = "draining" if DRAIN.draining else "ok"
+    checks = {"drain": drain, "worker": worker}
+    if worker != "ok" or drain != "ok":
+        return {"status": "not ready", "checks": checks}, 503
+    return {"status": "ready", "checks": checks}

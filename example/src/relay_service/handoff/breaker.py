@@ -3,7 +3,8 @@
 
 Written here rather than taken from pybreaker because the service needs two
 things that library does not expose: how long until the next probe (for
-``Retry-After``) and its state without making a call (for ``/readyz``).
+``Retry-After``) and its state without making a call. ``/readyz`` does not read it:
+readiness asks the worker itself (see ``HandoffClient.ready``).
 """
 
 from __future__ import annotations

@@ -53,6 +53,10 @@ ACKNOWLEDGED = (200, 201)
 #: item is bad: the worker is as good as unavailable, and the breaker counts them.
 MISCONFIGURED = (300, 301, 302, 303, 307, 308, 401, 403, 404, 405, 413)
 
+#: The longest /readyz waits for the worker's /livez, in seconds: shorter than a load
+#: balancer's probe timeout (Kubernetes: 1 s), so that a slow worker reads as not ready.
+READY_TIMEOUT = 0.5
+
 #: Retry-After of a 503 when the worker gave none, in seconds.
 DEFAULT_RETRY_AFTER = 1
 
@@ -71,6 +75,10 @@ class HandoffClient:
     def __init__(self, settings: Settings, breaker: CircuitBreaker | None = None) -> None:
         self.url = settings.worker_url.rstrip("/")
         self.timeouts = (settings.worker_connect_timeout, settings.worker_read_timeout)
+        self.ready_timeouts = (
+            min(READY_TIMEOUT, settings.worker_connect_timeout),
+            min(READY_TIMEOUT, settings.worker_read_timeout),
+        )
         self.deadline = settings.handoff_deadline
         self.policy = RetryPolicy(settings.handoff_max_attempts, settings.handoff_backoff)
         self._recording = settings.metrics != "off"
@@ -153,13 +161,20 @@ class HandoffClient:
         return results
 
     def ready(self) -> str:
-        """Why the worker cannot take items now, or ``""`` when it can."""
-        if self.breaker.state == "open":
-            return "breaker open"
+        """Why the worker cannot take items now, or ``""`` when it can.
+
+        Asks the worker's ``/livez`` every time, whatever this process's breaker says:
+        every process of a replica then gives the same answer, and the replica is
+        ready again as soon as the worker is. The breaker governs deliveries only;
+        an open one lets a delivery through again after ``breaker_reset_after``.
+        """
         try:
             headers = {key: value for key, value in self.headers.items() if key == "Authorization"}
             with self.session().get(
-                f"{self.url}/livez", headers=headers, timeout=self.timeouts, allow_redirects=False
+                f"{self.url}/livez",
+                headers=headers,
+                timeout=self.ready_timeouts,
+                allow_redirects=False,
             ) as answer:
                 return "" if answer.ok else f"worker answers {answer.status_code}"
         except requests.RequestException:

@@ -24,6 +24,7 @@ from .parsers import parse_auth_mode
 from .parsers import parse_batch_size
 from .parsers import parse_byte_count
 from .parsers import parse_count
+from .parsers import parse_drain_seconds
 from .parsers import parse_environment
 from .parsers import parse_flag
 from .parsers import parse_header_name
@@ -156,6 +157,10 @@ class Settings:
         ``off`` (not served, nothing recorded).
     :param metrics_port: a second port gunicorn listens on for ``/metrics`` alone,
         open there and not served on :attr:`port`; ``None`` serves it on :attr:`port`.
+    :param drain_seconds: seconds a replica stays up after SIGTERM under gunicorn,
+        answering 503 on ``/readyz`` and ``Connection: close`` on every answer, so
+        that load balancers and clients leave it before it stops (serving/drain.py);
+        ``0`` stops at once, as gunicorn does.
     """
 
     max_content_length: int = _setting(1_048_576, parse_byte_count)
@@ -196,6 +201,7 @@ class Settings:
     # Metrics (docs/metrics.md)
     metrics: str = _setting("protected", parse_metrics_mode)
     metrics_port: int | None = _setting(None, parse_optional_port)
+    drain_seconds: float = _setting(5.0, parse_drain_seconds)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -15,6 +15,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from ..observability.request_id import REQUEST_ID_HEADER
 from ..observability.request_id import is_valid_request_id
+from ..serving import DRAIN
 from .problems import PATH_SAFE
 from .schemas import PROBLEM_CONTENT_TYPE
 from .schemas import PROBLEM_RESPONSES
@@ -72,7 +73,24 @@ class _Unsent:
 
 
 class ProblemThreadWorker(ThreadWorker):
-    """gunicorn's gthread worker (``worker_class``), whose rejections are problem details."""
+    """gunicorn's gthread worker (``worker_class``), whose rejections are problem details,
+    and whose answers close their connections while the replica drains (serving/drain.py)."""
+
+    def handle_request(self, req: Any, conn: Any) -> bool:
+        """Serve one request; while draining, answer it with ``Connection: close``."""
+        if DRAIN.draining:
+            req.must_close = True  # gunicorn then says so, and closes after the answer
+        return bool(super().handle_request(req, conn))
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """Start or stop accepting connections (gunicorn 24 and later); when stopping
+        for good, let go of the listening sockets at once."""
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            # Not after the requests in flight, as gunicorn does: a connection that
+            # came meanwhile would wait in the listen queue, to be reset at the end.
+            for listener in self.sockets:
+                listener.close()
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """Reject a request gunicorn could not read, or whose handling failed outside the app."""

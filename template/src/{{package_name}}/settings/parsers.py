@@ -19,6 +19,7 @@ __all__ = [
     "parse_batch_size",
     "parse_byte_count",
     "parse_count",
+    "parse_drain_seconds",
     "parse_environment",
     "parse_flag",
     "parse_header_name",
@@ -144,6 +145,20 @@ def parse_seconds(name: str, raw: str) -> float:
         value = -1.0
     if not 0 < value < 86_400:
         raise SettingsError(f"{name}={raw!r}: expected seconds, e.g. 2.5")
+    return value
+
+
+def parse_drain_seconds(name: str, raw: str) -> float:
+    """Parse seconds from 0 to 300, e.g. ``5``; ``0`` means no drain.
+
+    :raises SettingsError: for anything else.
+    """
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 300:
+        raise SettingsError(f"{name}={raw!r}: expected seconds from 0 to 300, e.g. 5 (0: no drain)")
     return value
 
 
