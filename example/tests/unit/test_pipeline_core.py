@@ -15,7 +15,6 @@ from relay_service.pipeline import Drop
 from relay_service.pipeline import Payload
 from relay_service.pipeline import Pipeline
 from relay_service.pipeline import StepError
-from relay_service.pipeline import StepTimings
 from relay_service.pipeline.paths import normal_key
 from relay_service.pipeline.paths import pointer
 from relay_service.settings import Settings
@@ -112,15 +111,6 @@ def test_returning_something_else_than_a_payload_is_a_step_failure() -> None:
         Pipeline.declare(return_a_list).run({}, CONTEXT)
     assert failed.value.step == "return_a_list"
     assert isinstance(failed.value.__cause__, TypeError)
-
-
-def test_step_timings_sum_up_runs_by_step() -> None:
-    timings = StepTimings()
-    timings.record(("a", "b"), (30, 20))
-    timings.record(("a",), (10,))
-    stats = timings.snapshot()
-    assert (stats["a"].count, stats["a"].total_ns, stats["a"].max_ns) == (2, 40, 30)
-    assert (stats["b"].count, stats["b"].total_ns, stats["b"].max_ns) == (1, 20, 20)
 
 
 def test_a_run_measures_each_step() -> None:

@@ -17,7 +17,6 @@ from .core import Pipeline
 from .core import PipelineError
 from .core import Step
 from .core import StepError
-from .timing import StepTimings
 
 __all__ = [
     "BrokenStepError",
@@ -30,5 +29,4 @@ __all__ = [
     "PipelineError",
     "Step",
     "StepError",
-    "StepTimings",
 ]

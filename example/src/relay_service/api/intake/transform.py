@@ -22,7 +22,6 @@ from ...pipeline import Outcome
 from ...pipeline import Payload
 from ...pipeline import Pipeline
 from ...pipeline import PipelineError
-from ...pipeline import StepTimings
 from ...pipeline.builtin import BUILTIN_STEPS
 from ...pipeline.paths import normal_key
 from ...settings import Settings
@@ -32,9 +31,8 @@ from .counting import recording
 
 __all__ = ["check_pipeline_settings", "install_pipeline", "request_context", "run_pipeline"]
 
-#: ``app.extensions`` keys of the app's pipelines (by name) and their step timings.
+#: The ``app.extensions`` key of the app's pipelines, by name.
 PIPELINES = "pipelines"
-STEP_TIMINGS = "step_timings"
 
 
 def install_pipeline(
@@ -48,7 +46,6 @@ def install_pipeline(
     def build_for_app(state: BlueprintSetupState) -> None:
         app = state.app
         app.extensions.setdefault(PIPELINES, {})[name] = build(app.extensions["settings"])
-        app.extensions.setdefault(STEP_TIMINGS, StepTimings())
         app.extensions.setdefault(INTAKE_BLUEPRINTS, set()).add(blueprint.name)
 
     blueprint.record_once(build_for_app)
@@ -137,7 +134,5 @@ def run_pipeline(name: str, payload: Payload, context: Context) -> Outcome:
 
 
 def _record(steps: tuple[str, ...], durations_ns: tuple[int, ...]) -> None:
-    timings: StepTimings = current_app.extensions[STEP_TIMINGS]
-    timings.record(steps, durations_ns)
     if recording():
         observe_steps(steps, durations_ns)
