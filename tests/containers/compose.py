@@ -33,7 +33,8 @@ import os, sys, urllib.request
 method, path, body = sys.argv[1], sys.argv[2], sys.argv[3]
 data = body.encode() if body else None
 headers = {"Content-Type": "application/json",
-           "Authorization": "Bearer " + os.environ["RELAY_WORKER_TOKEN"]}
+           "Authorization": "Bearer " + (os.environ.get("RELAY_WORKER_TOKEN")
+                                         or open(os.environ["RELAY_WORKER_TOKEN_FILE"]).read().strip())}
 request = urllib.request.Request("http://127.0.0.1:8081" + path, data, headers, method=method)
 print(urllib.request.urlopen(request, timeout=10).read().decode())
 """

@@ -121,7 +121,7 @@ def test_the_root_compose_file_runs_the_example() -> None:
 
 
 #: What the stack file needs from whoever deploys it.
-STACK_ENVIRONMENT = {"API_KEYS_FILE": "api-keys", "RELAY_WORKER_TOKEN": "a-token"}
+STACK_ENVIRONMENT = {"API_KEYS_FILE": "api-keys", "WORKER_TOKEN_FILE": "worker-token"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -163,5 +163,9 @@ def test_the_stack_file_runs_replicas_swarm_can_reach_without_ipvs(
     assert api["stop_grace_period"] == composed["api"]["stop_grace_period"]
     assert api["environment"]["RELAY_AUTH_KEYS_FILE"] == "/run/secrets/api-keys"
     assert "RELAY_AUTH_KEYS" not in api["environment"]
+    # Secrets as files, none in the environment that `docker service inspect` shows.
+    for reader in (api, worker):
+        assert reader["environment"]["RELAY_WORKER_TOKEN_FILE"] == "/run/secrets/worker-token"
+        assert "RELAY_WORKER_TOKEN" not in reader["environment"]
     assert worker["command"] == composed["worker"]["command"]
     assert worker["healthcheck"]["test"] == composed["worker"]["healthcheck"]["test"]

@@ -59,11 +59,9 @@ def deployed(
     key = secrets.token_urlsafe(24)
     keys = tmp_path_factory.mktemp("swarm") / "api-keys"
     keys.write_text(f"swarm-test:{key}\n", encoding="utf-8")
-    environment = {
-        "IMAGE": image,
-        "API_KEYS_FILE": str(keys),
-        "RELAY_WORKER_TOKEN": secrets.token_urlsafe(24),
-    }
+    token = keys.with_name("worker-token")
+    token.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+    environment = {"IMAGE": image, "API_KEYS_FILE": str(keys), "WORKER_TOKEN_FILE": str(token)}
     try:
         with swarm_mode(), stack_deployed(service, unique, free_port(), environment) as stack:
             wait_for_replicas(stack, 3)

@@ -229,6 +229,11 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
             "RELAY_AUTH_KEYS: the id 'ci' names two keys",
         ),
         ("RELAY_AUTH_KEYS_FILE", "/no/such/file", "RELAY_AUTH_KEYS_FILE='/no/such/file': cannot"),
+        (
+            "RELAY_WORKER_TOKEN_FILE",
+            "/no/such/file",
+            "RELAY_WORKER_TOKEN_FILE='/no/such/file': cannot read the token",
+        ),
         ("RELAY_AUTH_KEY_HEADER", "X Key", "RELAY_AUTH_KEY_HEADER='X Key': expected a header"),
         (
             "RELAY_CORS_ORIGINS",
@@ -277,8 +282,9 @@ def test_settings_reject_an_unknown_variable_with_the_prefix() -> None:
             "relay_service",
             "routes",
         ],
+        [sys.executable, "-m", "relay_service.worker", "--port", "0"],
     ],
-    ids=["create_app", "flask-cli"],
+    ids=["create_app", "flask-cli", "reference-worker"],
 )
 def test_start_up_stops_with_one_line_on_a_bad_setting(command: list[str]) -> None:
     env = {**os.environ, "RELAY_LOG_LEVEL": "loud"}
@@ -317,6 +323,29 @@ def test_a_key_id_may_not_be_in_the_list_and_the_file(tmp_path: Path) -> None:
         Settings.from_env(
             {"RELAY_AUTH_KEYS": "ci:ci-key-abcdefghijkl", "RELAY_AUTH_KEYS_FILE": str(keys)}
         )
+
+
+def test_the_worker_token_comes_from_the_variable_or_a_file(tmp_path: Path) -> None:
+    token = tmp_path / "worker-token"
+    token.write_text("token-from-a-file\n", encoding="utf-8")
+    assert Settings.from_env({"RELAY_WORKER_TOKEN_FILE": str(token)}).worker_bearer_token == (
+        "token-from-a-file"
+    )
+    assert Settings.from_env({"RELAY_WORKER_TOKEN": "t0ken"}).worker_bearer_token == "t0ken"
+    with pytest.raises(SettingsError, match="RELAY_WORKER_TOKEN and RELAY_WORKER_TOKEN_FILE"):
+        Settings.from_env({"RELAY_WORKER_TOKEN": "t0ken", "RELAY_WORKER_TOKEN_FILE": str(token)})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("\n", "the file holds no token"), ("two words\n", "characters a header cannot carry")],
+)
+def test_a_worker_token_file_holds_one_token(tmp_path: Path, content: str, message: str) -> None:
+    token = tmp_path / "worker-token"
+    token.write_text(content, encoding="utf-8")
+    with pytest.raises(SettingsError, match=message) as refused:
+        Settings.from_env({"RELAY_WORKER_TOKEN_FILE": str(token)})
+    assert "words" not in str(refused.value)
 
 
 def test_the_published_local_key_serves_only_in_development() -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,6 +155,32 @@ def test_every_call_but_livez_needs_the_token(
         assert error.headers["Content-Type"] == "application/problem+json"
     assert worker.call("GET", "/records")["processed"] == 0
     assert worker.call("GET", "/faults")["fail_ratio"] == 0
+
+
+def test_the_token_may_come_from_a_file(tmp_path: Path) -> None:
+    token = tmp_path / "worker-token"
+    token.write_text("token-from-a-file\n", encoding="utf-8")
+    environment = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("RELAY_")},
+        "RELAY_WORKER_TOKEN_FILE": str(token),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relay_service.worker", "--port", "0"],
+        stdout=subprocess.PIPE, text=True, env=environment,
+    )  # fmt: skip
+    assert process.stdout is not None
+    with process, process.stdout:
+        try:
+            line = process.stdout.readline()
+            url = line.removeprefix("worker listening on ").strip()
+            worker = WorkerProcess(url, process, "token-from-a-file")
+            assert worker.call("GET", "/records")["processed"] == 0
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"{url}/records", timeout=10)
+            assert refused.value.code == 401
+            refused.value.close()
+        finally:
+            process.terminate()
 
 
 def test_livez_needs_no_token(worker: WorkerProcess) -> None:

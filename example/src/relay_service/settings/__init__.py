@@ -43,6 +43,7 @@ from .parsers import parse_redact_paths
 from .parsers import parse_seconds
 from .parsers import parse_step_names
 from .parsers import parse_token
+from .parsers import parse_token_file
 from .parsers import parse_url
 from .parsers import parse_value_count
 from .parsers import parse_values
@@ -138,6 +139,8 @@ class Settings:
         in a value is replaced by the setting ``name``.
     :param worker_url: where the worker takes items.
     :param worker_token: bearer token sent to the worker; ``""`` sends none.
+    :param worker_token_file: a file holding that token instead, such as a Docker or
+        Kubernetes secret; read at start-up.
     :param worker_connect_timeout: seconds to wait for a connection to the worker.
     :param worker_read_timeout: seconds to wait for the worker's answer.
     :param worker_pool_size: connections kept open to the worker, per process.
@@ -186,6 +189,7 @@ class Settings:
     pipeline_add: tuple[tuple[str, str], ...] = _setting((), parse_values)
     worker_url: str = _setting("http://127.0.0.1:8081", parse_url)
     worker_token: str = _setting("", parse_token, secret=True)
+    worker_token_file: str = _setting("", parse_token_file, secret=True)
     worker_connect_timeout: float = _setting(1.0, parse_seconds)
     worker_read_timeout: float = _setting(5.0, parse_seconds)
     worker_pool_size: int = _setting(10, parse_count)
@@ -209,8 +213,8 @@ class Settings:
 
         :param environ: the variables to read; ``None`` means ``os.environ``.
         :raises SettingsError: on the first bad value, on a ``RELAY_``
-            variable that is no setting (a typo would otherwise be ignored), and
-            on two keys with one id.
+            variable that is no setting (a typo would otherwise be ignored), on
+            two keys with one id, and on the worker's token given twice.
         """
         env = os.environ if environ is None else environ
         fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -224,6 +228,11 @@ class Settings:
                 raise SettingsError(f"{key} is not a setting of this service: known are {known}")
             values[field.name] = field.metadata["parse"](key, env[key])
         settings = cls(**values)
+        if settings.worker_token and settings.worker_token_file:
+            raise SettingsError(
+                f"{ENV_PREFIX}WORKER_TOKEN and {ENV_PREFIX}WORKER_TOKEN_FILE are both set: "
+                "give the worker's token one way"
+            )
         ids = [key.id for key in settings.keys]
         if len(set(ids)) != len(ids):
             twice = sorted({key_id for key_id in ids if ids.count(key_id) > 1})
@@ -265,6 +274,12 @@ class Settings:
                 f"{ENV_PREFIX}AUTH={self.auth} needs at least one key: set "
                 f"{ENV_PREFIX}AUTH_KEYS or {ENV_PREFIX}AUTH_KEYS_FILE, or {ENV_PREFIX}AUTH=none"
             )
+
+    @property
+    def worker_bearer_token(self) -> str:
+        """The token sent to the worker: :attr:`worker_token` or the one in
+        :attr:`worker_token_file`; ``""`` for none."""
+        return self.worker_token or self.worker_token_file
 
     @property
     def keys(self) -> tuple[AuthKey, ...]:

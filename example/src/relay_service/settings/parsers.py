@@ -36,6 +36,7 @@ __all__ = [
     "parse_seconds",
     "parse_step_names",
     "parse_token",
+    "parse_token_file",
     "parse_url",
     "parse_values",
     "parse_whole_seconds",
@@ -447,17 +448,36 @@ def parse_keys_file(name: str, raw: str) -> tuple[AuthKey, ...]:
     :raises SettingsError: when the file cannot be read or a line is not a key.
     """
     path = Path(raw.strip())
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
-        raise SettingsError(f"{name}={raw!r}: cannot read the keys: {reason}") from None
+    text = _read_secret(name, raw, "the keys")
     lines = [
         (f"line {number} of {path}", line.strip())
         for number, line in enumerate(text.splitlines(), 1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
     return _keys(name, lines)
+
+
+def parse_token_file(name: str, raw: str) -> str:
+    """Read a bearer token from a file, such as a Docker or Kubernetes secret; an empty
+    value names no file and gives no token.
+
+    :raises SettingsError: when the file cannot be read, is empty, or holds more than a token.
+    """
+    if not raw.strip():
+        return ""
+    token = parse_token(name, _read_secret(name, raw, "the token"))
+    if not token:
+        raise SettingsError(f"{name}={raw!r}: the file holds no token")
+    return token
+
+
+def _read_secret(name: str, raw: str, what: str) -> str:
+    """The text of the file a ``*_FILE`` setting names; one line saying why not."""
+    try:
+        return Path(raw.strip()).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "it is not UTF-8 text"
+        raise SettingsError(f"{name}={raw!r}: cannot read {what}: {reason}") from None
 
 
 def parse_header_name(name: str, raw: str) -> str:

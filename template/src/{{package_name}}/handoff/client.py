@@ -89,8 +89,8 @@ class HandoffClient:
         )
         self.pool_size = settings.worker_pool_size
         self.headers = {"Content-Type": "application/json"}
-        if settings.worker_token:
-            self.headers["Authorization"] = f"Bearer {settings.worker_token}"
+        if settings.worker_bearer_token:
+            self.headers["Authorization"] = f"Bearer {settings.worker_bearer_token}"
         self._lock = threading.Lock()
         self._session: requests.Session | None = None
         self._pid = 0

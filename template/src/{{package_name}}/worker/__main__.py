@@ -3,26 +3,23 @@
 
 It prints ``worker listening on http://HOST:PORT`` once it takes connections
 (``--port 0`` picks a free port), and stops on SIGINT or SIGTERM. With
-``RELAY_WORKER_TOKEN`` set, as for the service, every call but ``GET /livez``
-must carry it as a bearer token.
+``RELAY_WORKER_TOKEN`` or ``RELAY_WORKER_TOKEN_FILE`` set, as for the service, every
+call but ``GET /livez`` must carry the token as a bearer token.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 from types import FrameType
 
 from werkzeug.serving import make_server
 
+from ..settings import Settings
+from ..settings import SettingsError
 from .app import create_worker_app
 from .faults import Faults
-
-#: The variable that holds the token: the service's own setting, so one value sets both.
-# A variable's name, not a token.
-TOKEN_VARIABLE = "RELAY_WORKER_TOKEN"  # nosec B105
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,10 +47,15 @@ def main(argv: list[str] | None = None) -> None:
         )
     except ValueError as error:
         parser.error(str(error))
+    try:
+        # The service's own settings, so that one value sets the token of both.
+        token = Settings.from_env().worker_bearer_token
+    except SettingsError as error:
+        raise SystemExit(f"configuration error: {error}") from None
     server = make_server(
         args.host,
         args.port,
-        create_worker_app(faults, args.capacity, os.environ.get(TOKEN_VARIABLE, "").strip()),
+        create_worker_app(faults, args.capacity, token),
         threaded=True,
     )
 

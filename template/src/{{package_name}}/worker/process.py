@@ -54,11 +54,14 @@ def start_worker_process(*arguments: str, token: str = "") -> WorkerProcess:
     :param token: the bearer token it requires; ``""`` for none.
     """
     package = __package__ or "worker"
+    # The token given here, whatever this process's environment names.
+    environment = {**os.environ, "RELAY_WORKER_TOKEN": token}
+    environment.pop("RELAY_WORKER_TOKEN_FILE", None)
     process = subprocess.Popen(  # nosec B603
         [sys.executable, "-m", package, "--port", "0", *arguments],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "RELAY_WORKER_TOKEN": token},
+        env=environment,
     )
     if process.stdout is None:  # never: stdout is a pipe
         raise RuntimeError("the worker's output is not readable")
