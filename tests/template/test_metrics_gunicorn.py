@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import time
 from collections import Counter
@@ -333,3 +334,47 @@ def test_every_counter_is_exact_across_four_processes_and_a_dead_one_counts_once
         f"\n{sum(traffic.requests.values())} requests over {rounds} rounds of {CLIENTS} "
         f"connections; {opened} breakers opened; the dead process had {open_in_dead} open"
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def test_the_metrics_port_alone_serves_them_whatever_the_host_header_says(
+    rendered: Callable[[str], Path],
+) -> None:
+    service = rendered("defaults")
+    port, metrics_port = free_port(), free_port()
+    base, metrics = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{metrics_port}"
+    with installed(service):
+        env = {
+            "RELAY_PORT": str(port),
+            "RELAY_METRICS_PORT": str(metrics_port),
+            "RELAY_AUTH_KEYS": f"tests:{KEY}",
+            "RELAY_WEB_WORKERS": "1",
+            "RELAY_LOG_LEVEL": "WARNING",
+        }
+        command = [sys.executable, "-m", "gunicorn", "--log-level", "info"]
+        with running(command, r"Listening at: (\S+)", env=env, cwd=service):
+            # gunicorn listens on both before its worker takes connections: they wait.
+            assert requests.get(f"{base}/livez", timeout=30).status_code == 200
+            scraped = requests.get(f"{metrics}/metrics", timeout=30)
+            assert scraped.status_code == 200, scraped.text
+            assert 'relay_http_requests_total{method="GET",route="/livez",status="200"} 1.0' in (
+                scraped.text
+            )
+            # The service's port never serves them, even to a request naming the
+            # metrics port in its Host header and carrying a key: gunicorn takes the
+            # port from the socket that accepted the connection.
+            spoofed = requests.get(
+                f"{base}/metrics",
+                headers={"X-API-Key": KEY, "Host": f"127.0.0.1:{metrics_port}"},
+                timeout=30,
+            )
+            assert spoofed.status_code == 404
+            assert spoofed.headers["Content-Type"] == "application/problem+json"
+            # And the metrics port serves nothing else.
+            assert requests.get(f"{metrics}/livez", timeout=30).status_code == 404
