@@ -122,7 +122,7 @@ def wait_until_ready(pods: Pods) -> requests.Response:
 def test_the_service_is_ready_on_a_read_only_root(pods: Pods) -> None:
     ready = wait_until_ready(pods)
     assert ready.status_code == 200, ready.text
-    assert ready.json() == {"status": "ready", "checks": {"worker": "ok"}}
+    assert ready.json() == {"status": "ready", "checks": {"drain": "ok", "worker": "ok"}}
     for role in ("api", "worker"):
         refused = subprocess.run(
             ["docker", "exec", f"{pods.prefix}-{role}", "touch", "/written"],
