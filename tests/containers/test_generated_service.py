@@ -115,17 +115,25 @@ def test_the_containers_run_as_fixed_users_that_are_not_root(stack: Stack) -> No
     assert stack.container("proxy")["HostConfig"]["ReadonlyRootfs"] is True
 
 
-def test_access_lines_are_json_with_the_request_id(stack: Stack) -> None:
+def test_a_request_is_one_json_access_line_with_its_id_and_event(stack: Stack) -> None:
     headers = {"X-Request-ID": "container-test-access-1"}
     assert requests.get(f"{stack.url}{OWN}/livez", headers=headers, timeout=10).status_code == 200
+    headers = {"X-Request-ID": "container-test-access-2"}
+    assert stack.post_event(f"{PREFIX}/events", 8100, headers=headers).status_code == 202
+    wanted = {"container-test-access-1", "container-test-access-2"}
     deadline = time.monotonic() + LOG_DEADLINE
     access: list[dict[str, object]] = []
-    while not access and time.monotonic() < deadline:  # written after the answer is sent
+    while len(access) < len(wanted) and time.monotonic() < deadline:  # written after the answer
         lines = [json.loads(line) for line in stack.logs("api") if line.startswith("{")]
-        access = [line for line in lines if line["request_id"] == "container-test-access-1"]
+        access = [line for line in lines if line["request_id"] in wanted]
+    access.sort(key=lambda line: str(line["request_id"]))
     assert [(line["logger"], line["status"], line["path"]) for line in access] == [
-        ("gunicorn.access", 200, f"{OWN}/livez")
+        ("gunicorn.access", 200, f"{OWN}/livez"),
+        ("gunicorn.access", 202, f"{PREFIX}/events"),
     ]
+    event_line = access[1]
+    assert (event_line["event_id"], event_line["event_type"]) == ("evt-8100", "order.created")
+    assert event_line["key_id"] == "local"
 
 
 def test_the_docs_render_in_headless_chromium_with_no_network(

@@ -12,12 +12,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask import Response
+from flask import request
 
 from relay_service import create_app
 from relay_service.about import API_PREFIX
 from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.api.auth import SCHEME_NAMES
 from relay_service.api.auth import sign
+from relay_service.observability.logs import LOG_FIELDS
 from relay_service.settings import AuthKey
 from relay_service.settings import Settings
 from relay_service.worker import WorkerProcess
@@ -186,16 +189,24 @@ def test_the_logs_name_the_key_by_its_id_and_never_show_a_key(
 ) -> None:
     # The app is made once stdout is captured: its log handler writes to the stdout of then.
     app = create_app(make_settings(auth=mode, auth_keys=(OLD, NEW)))
+    # What the app adds to each request's access line (written by server_logs.py).
+    access_fields: list[dict[str, Any]] = []
+
+    @app.after_request
+    def keep_access_fields(response: Response) -> Response:
+        if request.path == EVENTS:
+            access_fields.append(dict(request.environ.get(LOG_FIELDS, {})))
+        return response
+
     client = make_client(app, served=True)
     body = json.dumps(EVENT).encode()
     assert post_event(client, own_credentials(mode, NEW, body), body).status_code == 202
     stranger = AuthKey("x", "a-wrong-key-5a5a5a5a")
     assert post_event(client, own_credentials(mode, stranger, body), body).status_code == 401
+    assert [fields.get("key_id") for fields in access_fields] == ["new", None]
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
-    accepted = [line for line in lines if line["message"] == "event accepted"]
-    assert [line["key_id"] for line in accepted] == ["new"]
-    assert any(line["message"] == "authentication failed" for line in lines)
-    everything = json.dumps(lines)
+    assert [line["message"] for line in lines] == ["authentication failed"]
+    everything = json.dumps([lines, access_fields])
     for secret in (OLD.secret, NEW.secret, "a-wrong-key-5a5a5a5a"):
         assert secret not in everything
 

@@ -25,6 +25,7 @@ from relay_service.api.rejections import ProblemThreadWorker
 from relay_service.api.schemas import PROBLEM_CONTENT_TYPE
 from relay_service.api.schemas import ProblemSchema
 from relay_service.handoff import HandoffClient
+from relay_service.observability.logs import LOG_FIELDS
 from relay_service.observability.server_logs import JSONServerLogger
 from relay_service.settings import Settings
 from relay_service.settings import available_cpus
@@ -191,6 +192,8 @@ def test_access_lines_are_json_with_the_request_id(capsys: pytest.CaptureFixture
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "10.1.2.3",
         "HTTP_USER_AGENT": "probe/1.0",
+        # What the app added (observability.logs.log_fields): the line's last fields.
+        LOG_FIELDS: {"event_id": "evt-1", "event_type": "order.created", "key_id": "ci"},
     }
     logger.access(response, request, environ, datetime.timedelta(milliseconds=12.5))
     (line,) = json_lines(capsys.readouterr().out)
@@ -208,6 +211,9 @@ def test_access_lines_are_json_with_the_request_id(capsys: pytest.CaptureFixture
         "duration_ms": 12.5,
         "remote_addr": "10.1.2.3",
         "user_agent": "probe/1.0",
+        "event_id": "evt-1",
+        "event_type": "order.created",
+        "key_id": "ci",
     }
 
 

@@ -31,6 +31,7 @@ from flask import g
 from flask import request
 
 from ..handoff import IDEMPOTENCY_KEY_HEADER
+from ..observability.logs import log_fields
 from ..settings import Settings
 from .blueprint import read_data
 from .problems import problem_body
@@ -242,6 +243,7 @@ def install_auth(app: Flask, settings: Settings, is_protected: Callable[[str, st
             return None
         try:
             g.key_id = authenticator.authenticate()
+            log_fields(key_id=g.key_id)
         except AuthenticationError as failure:
             current_app.logger.warning(
                 "authentication failed", extra={"reason": str(failure), "auth": settings.auth}

@@ -1,39 +1,77 @@
 # Managed by relaykit: "copier update" merges the template's changes into this file.
-"""JSON log lines on stdout, each carrying the request id of the request it is about."""
+"""JSON log lines on stdout, each carrying the request id of the request it is about.
+
+A request is logged once, by its access line (gunicorn's, see ``server_logs.py``):
+the flow adds what it decided (the event's id and type, the key's id) to that line
+with :func:`log_fields` instead of writing a line of its own.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC
+from datetime import datetime
+from typing import Any
 
+import orjson
 from flask import Flask
 from flask import g
 from flask import has_request_context
-from pythonjsonlogger.json import JsonFormatter
+from flask import request
 
 from .request_id import current_request_id
 
 __all__ = [
-    "JSON_LOG_FORMAT",
+    "LOG_FIELDS",
+    "JSONFormatter",
     "JSONLineHandler",
     "RequestIdFilter",
     "configure_logging",
-    "json_formatter",
+    "json_line",
+    "log_fields",
 ]
 
-#: Fields of every log line, after ``time`` (ISO 8601, UTC); a record's
-#: ``extra`` fields are added after them.
-JSON_LOG_FORMAT = "{levelname}{name}{message}{request_id}"
+#: The WSGI environ key of the fields the app adds to a request's access line.
+LOG_FIELDS = "relay.log_fields"
+
+#: A LogRecord's own attributes; any other attribute came from ``extra``.
+_RECORD_ATTRIBUTES = frozenset(
+    logging.makeLogRecord({}).__dict__.keys() | {"message", "asctime", "request_id"}
+)
 
 
-def json_formatter() -> JsonFormatter:
-    """The formatter of every JSON log line, the service's and gunicorn's."""
-    return JsonFormatter(
-        JSON_LOG_FORMAT,
-        style="{",
-        rename_fields={"levelname": "level", "name": "logger"},
-        timestamp="time",
-    )
+def json_line(fields: dict[str, Any]) -> str:
+    """``fields`` as one JSON line; a value JSON has no type for is written as its ``str``."""
+    return orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE).decode()
+
+
+def log_fields(**fields: Any) -> None:
+    """Add ``fields`` to the current request's access line."""
+    request.environ.setdefault(LOG_FIELDS, {}).update(fields)
+
+
+class JSONFormatter(logging.Formatter):
+    """A record as a JSON object: ``time`` (ISO 8601, UTC), ``level``, ``logger``,
+    ``message`` and ``request_id``, then the record's ``extra`` fields, then
+    ``exc_info`` and ``stack_info`` when it has them."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        for name, value in record.__dict__.items():
+            if name not in _RECORD_ATTRIBUTES:
+                fields[name] = value
+        if record.exc_info:
+            fields["exc_info"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            fields["stack_info"] = self.formatStack(record.stack_info)
+        return json_line(fields)[:-1]  # the handler ends the line
 
 
 class RequestIdFilter(logging.Filter):
@@ -65,7 +103,7 @@ def configure_logging(app: Flask, level: str) -> None:
     # No line names the thread or process: spare every record those lookups.
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = JSONLineHandler(sys.stdout)
-    handler.setFormatter(json_formatter())
+    handler.setFormatter(JSONFormatter())
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     for installed in [h for h in root.handlers if isinstance(h, JSONLineHandler)]:

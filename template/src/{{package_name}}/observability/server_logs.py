@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from typing import Any
 
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-from .logs import json_formatter
+from .logs import LOG_FIELDS
+from .logs import JSONFormatter
+from .logs import json_line
 from .request_id import REQUEST_ID_HEADER
 
 __all__ = ["JSONServerLogger"]
@@ -21,15 +24,15 @@ _REQUEST_ID = REQUEST_ID_HEADER.lower()
 class JSONServerLogger(Logger):
     """gunicorn's logger (``logger_class``), writing JSON lines.
 
-    An access line names the request by the id the service echoed, so it joins
-    up with the service's own lines about that request.
+    The access line is the one line of a request: it names the request by the id
+    the service echoed, and carries the fields the app added (``logs.log_fields``).
     """
 
     def setup(self, cfg: Config) -> None:
         """Make gunicorn's handlers, then give each the JSON formatter."""
         super().setup(cfg)
         for handler in [*self.error_log.handlers, *self.access_log.handlers]:
-            handler.setFormatter(json_formatter())
+            handler.setFormatter(JSONFormatter())
 
     def access(
         self, resp: Any, req: Any, environ: dict[str, Any], request_time: datetime.timedelta
@@ -41,17 +44,30 @@ class JSONServerLogger(Logger):
         # every header and timestamp format for each request, to use eight values.
         method, path, status = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"), resp.status
         code = str(status).split(None, 1)[0]
-        fields = {
-            "method": method,
-            "path": path,
-            "query": environ.get("QUERY_STRING"),
-            "status": int(code),
-            "bytes": getattr(resp, "sent", None) or 0,
-            "duration_ms": round(request_time.total_seconds() * 1000, 3),
-            "remote_addr": environ.get("REMOTE_ADDR", "-"),
-            "user_agent": environ.get("HTTP_USER_AGENT", "-"),
-            "request_id": next(
-                (value for name, value in resp.headers if name.lower() == _REQUEST_ID), None
-            ),
-        }
-        self.access_log.info("%s %s %s", method, path, code, extra=fields)
+        line = json_line(
+            {
+                "time": datetime.datetime.now(datetime.UTC).isoformat(),
+                "level": "INFO",
+                "logger": "gunicorn.access",
+                "message": f"{method} {path} {code}",
+                "request_id": next(
+                    (value for name, value in resp.headers if name.lower() == _REQUEST_ID), None
+                ),
+                "method": method,
+                "path": path,
+                "query": environ.get("QUERY_STRING"),
+                "status": int(code),
+                "bytes": getattr(resp, "sent", None) or 0,
+                "duration_ms": round(request_time.total_seconds() * 1000, 3),
+                "remote_addr": environ.get("REMOTE_ADDR", "-"),
+                "user_agent": environ.get("HTTP_USER_AGENT", "-"),
+                **environ.get(LOG_FIELDS, {}),
+            }
+        )
+        # Written as it is, with no LogRecord, filter or formatter in between: a line
+        # per request, the only one.
+        for handler in self.access_log.handlers:
+            if isinstance(handler, logging.StreamHandler):
+                with handler.lock:  # type: ignore[union-attr]
+                    handler.stream.write(line)
+                    handler.stream.flush()

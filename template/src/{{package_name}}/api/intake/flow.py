@@ -18,6 +18,7 @@ from flask_smorest import abort
 
 from ...handoff import HandoffError
 from ...handoff import WorkerRejected
+from ...observability.logs import log_fields
 from ...pipeline import BrokenStepError
 from ...pipeline import Context
 from ...pipeline import Payload
@@ -84,9 +85,7 @@ def accept_one(pipeline: str, item: dict[str, Any]) -> Any:
         count_events("rejected", reason=error.reason)
         raise
     count_events("accepted")
-    current_app.logger.info(
-        "event accepted", extra={"event_id": item["id"], "event_type": accepted.get("type")}
-    )
+    log_fields(event_id=item["id"], event_type=accepted.get("type"))
     return {
         **receipt,
         "status": "accepted",
@@ -109,10 +108,7 @@ def accept_batch(pipeline: str, items: list[Item]) -> dict[str, Any]:
         field = items[0].pointer.split("/")[1]  # the batch's list, e.g. "events"
         abort(422, messages={"json": {field: [f"Longer than maximum length {limit}."]}})
     receipt = run_batch(pipeline, items, request_context())
-    current_app.logger.info(
-        "batch handled",
-        extra={key: receipt[key] for key in ("accepted", "filtered", "rejected")},
-    )
+    log_fields(**{key: receipt[key] for key in ("accepted", "filtered", "rejected")})
     return receipt
 
 
