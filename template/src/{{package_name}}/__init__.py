@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .api import register_api
+from .api.json_provider import ServiceJSONProvider
 from .api.metrics import install_request_metrics
 from .observability.logs import configure_logging
 from .observability.request_id import install_request_id
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _build(settings: Settings) -> Flask:
     # No static folder: the service serves no files of its own at /static.
     app = Flask(__name__, static_folder=None)
+    app.json = ServiceJSONProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.extensions["settings"] = settings
     configure_logging(app, settings.log_level)

@@ -14,12 +14,12 @@ from datetime import UTC
 from datetime import datetime
 from typing import Any
 
-import orjson
 from flask import Flask
 from flask import g
 from flask import has_request_context
 from flask import request
 
+from ..json_encoding import encode_json
 from .request_id import current_request_id
 
 __all__ = [
@@ -43,7 +43,7 @@ _RECORD_ATTRIBUTES = frozenset(
 
 def json_line(fields: dict[str, Any]) -> str:
     """``fields`` as one JSON line; a value JSON has no type for is written as its ``str``."""
-    return orjson.dumps(fields, default=str, option=orjson.OPT_APPEND_NEWLINE).decode()
+    return encode_json(fields, str).decode() + "\n"
 
 
 def log_fields(**fields: Any) -> None:

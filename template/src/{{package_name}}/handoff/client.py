@@ -9,7 +9,6 @@ may be sent again with the same idempotency key.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -21,9 +20,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..json_encoding import encode_json
 from ..observability.metrics import observe_breaker
 from ..observability.metrics import observe_delivery
 from ..observability.metrics import observe_delivery_attempt
@@ -197,7 +198,7 @@ class HandoffClient:
     def _breaking(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
         # Before asking the breaker: an item that cannot be sent must not leave a
         # half-open breaker waiting for a probe that never reports back.
-        data = json.dumps(body, default=_json_value).encode()
+        data = encode_json(body, _json_value)
         if not self.breaker.allow():
             raise BreakerOpen(
                 "The worker keeps failing; deliveries fail fast for a while.",
@@ -268,7 +269,8 @@ class HandoffClient:
 
 
 def _json_value(value: Any) -> str:
-    # Validated payloads hold what marshmallow loads: dates and times, UUIDs, decimals.
+    # Validated payloads hold what marshmallow loads: dates and times, UUIDs, decimals
+    # (orjson writes most of them itself, as these lines do).
     if isinstance(value, datetime | date | time_of_day):
         return value.isoformat()
     if isinstance(value, UUID | Decimal):
@@ -284,7 +286,7 @@ def _retry_after(answer: requests.Response) -> float | None:
 
 def _reason(answer: requests.Response) -> str:
     try:
-        body = answer.json()
+        body = orjson.loads(answer.content)
     except ValueError:
         return f"{answer.status_code} {answer.reason}"
     detail = body.get("detail") if isinstance(body, dict) else None
@@ -293,7 +295,7 @@ def _reason(answer: requests.Response) -> str:
 
 def _json_object(answer: requests.Response) -> dict[str, Any]:
     try:
-        body = answer.json()
+        body = orjson.loads(answer.content)
     except ValueError:
         body = None
     if not isinstance(body, dict):
