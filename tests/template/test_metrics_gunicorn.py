@@ -192,10 +192,10 @@ class Traffic:
         expected["relay_batch_events_sum", labels()] = self.batch_events
         for step in STEPS_BEFORE_DROPPING:
             key = labels(step=step)
-            expected["relay_pipeline_step_duration_seconds_count", key] = self.piped
+            expected["relay_pipeline_step_runs_total", key] = self.piped
         for step in STEPS_AFTER_DROPPING:
             key = labels(step=step)
-            expected["relay_pipeline_step_duration_seconds_count", key] = self.piped - self.filtered
+            expected["relay_pipeline_step_runs_total", key] = self.piped - self.filtered
         opened = self.deliveries["item", "worker_down"]
         if opened:
             expected["relay_breaker_transitions_total", labels(state="open")] = opened

@@ -152,7 +152,8 @@ def test_events_are_counted_by_outcome_and_reason(
     assert delta("relay_events_rejected_total", reason="auth") == 1
     assert delta("relay_deliveries_total", kind="item", outcome="acknowledged") == 1
     assert delta("relay_delivery_attempts_total", kind="item") == 1
-    assert delta("relay_pipeline_step_duration_seconds_count", step="stamp_request") == 1
+    assert delta("relay_pipeline_step_runs_total", step="stamp_request") == 1
+    assert delta("relay_pipeline_step_seconds_total", step="stamp_request") > 0
 
 
 def test_a_batch_counts_each_event_and_its_size(client: Any) -> None:
@@ -194,8 +195,8 @@ def test_steps_that_refuse_or_break_are_counted_apart(
     assert delta("relay_events_rejected_total", reason="step_refused") == 2
     assert delta("relay_events_rejected_total", reason="step_failed") == 1
     assert delta("relay_events_total", outcome="accepted") == 1
-    assert delta("relay_pipeline_step_duration_seconds_count", step="judge") == 4
-    assert delta("relay_pipeline_step_duration_seconds_count", step="stamp_request") == 1
+    assert delta("relay_pipeline_step_runs_total", step="judge") == 4
+    assert delta("relay_pipeline_step_runs_total", step="stamp_request") == 1
 
 
 def test_retries_and_an_open_breaker_are_counted(

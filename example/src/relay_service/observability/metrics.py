@@ -15,7 +15,7 @@ in a dict instead of validating its labels each time.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -132,11 +132,17 @@ _BREAKER_TRANSITIONS = Counter(
     "Changes of a process's circuit breaker, by the state entered.",
     ["state"],
 )
-_STEP_DURATION = Histogram(
-    "relay_pipeline_step_duration_seconds",
-    "Time a pipeline step took over one event, by step.",
+# Two counters rather than a histogram: a request adds up its steps' runs and time
+# over all its events and records them once (a batch of 100 events: 10 writes, not 1,000).
+_STEP_RUNS = Counter(
+    "relay_pipeline_step_runs_total",
+    "Runs of a pipeline step over one event, by step.",
     ["step"],
-    buckets=(0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005, 0.025, 0.1),
+)
+_STEP_SECONDS = Counter(
+    "relay_pipeline_step_seconds_total",
+    "Time pipeline steps took, by step: over the runs of relay_pipeline_step_runs_total.",
+    ["step"],
 )
 
 _children: dict[tuple[Any, ...], Any] = {}
@@ -196,10 +202,11 @@ def observe_breaker(state: str) -> None:
     _BREAKERS_OPEN.set(0 if state == "closed" else 1)
 
 
-def observe_steps(steps: Sequence[str], durations_ns: Sequence[int]) -> None:
-    """Record the durations of the steps of one pipeline run."""
-    for step, duration in zip(steps, durations_ns, strict=True):
-        _child(_STEP_DURATION, step).observe(duration / 1e9)
+def observe_steps(totals: Mapping[str, tuple[int, int]]) -> None:
+    """Record pipeline steps' runs: ``{step: (runs, nanoseconds in all)}``."""
+    for step, (runs, nanoseconds) in totals.items():
+        _child(_STEP_RUNS, step).inc(runs)
+        _child(_STEP_SECONDS, step).inc(nanoseconds / 1e9)
 
 
 def exposition() -> bytes:

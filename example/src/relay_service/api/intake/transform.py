@@ -9,7 +9,9 @@ from datetime import UTC
 from datetime import datetime
 
 from flask import Flask
+from flask import Response
 from flask import current_app
+from flask import g
 from flask import request
 from flask.blueprints import BlueprintSetupState
 from flask_smorest import Blueprint
@@ -34,6 +36,9 @@ __all__ = ["check_pipeline_settings", "install_pipeline", "request_context", "ru
 #: The ``app.extensions`` key of the app's pipelines, by name.
 PIPELINES = "pipelines"
 
+#: The ``g`` attribute of the current request's step runs and time, by step.
+_STEP_TIMES = "step_times"
+
 
 def install_pipeline(
     blueprint: Blueprint, name: str, build: Callable[[Settings], Pipeline]
@@ -49,6 +54,7 @@ def install_pipeline(
         app.extensions.setdefault(INTAKE_BLUEPRINTS, set()).add(blueprint.name)
 
     blueprint.record_once(build_for_app)
+    blueprint.after_request(_record_step_times)
 
 
 def check_pipeline_settings(app: Flask, settings: Settings) -> None:
@@ -119,20 +125,32 @@ def request_context() -> Context:
 
 
 def run_pipeline(name: str, payload: Payload, context: Context) -> Outcome:
-    """Run the app's pipeline ``name`` over one item and record its step durations.
+    """Run the app's pipeline ``name`` over one item, and add its steps' durations to
+    the request's, which are recorded once, after the answer is made.
 
-    Runs that a step ends with an error are recorded too, up to that step.
+    Runs that a step ends with an error are added too, up to that step.
     """
     pipeline: Pipeline = current_app.extensions[PIPELINES][name]
     try:
         outcome = pipeline.run(payload, context)
     except PipelineError as error:
-        _record(error.steps, error.durations_ns)
+        _add_step_times(error.steps, error.durations_ns)
         raise
-    _record(outcome.steps, outcome.durations_ns)
+    _add_step_times(outcome.steps, outcome.durations_ns)
     return outcome
 
 
-def _record(steps: tuple[str, ...], durations_ns: tuple[int, ...]) -> None:
-    if recording():
-        observe_steps(steps, durations_ns)
+def _add_step_times(steps: tuple[str, ...], durations_ns: tuple[int, ...]) -> None:
+    if not recording():
+        return
+    totals: dict[str, tuple[int, int]] = g.setdefault(_STEP_TIMES, {})
+    for step, duration in zip(steps, durations_ns, strict=True):
+        runs, nanoseconds = totals.get(step, (0, 0))
+        totals[step] = (runs + 1, nanoseconds + duration)
+
+
+def _record_step_times(response: Response) -> Response:
+    totals = g.pop(_STEP_TIMES, None)
+    if totals:
+        observe_steps(totals)
+    return response
