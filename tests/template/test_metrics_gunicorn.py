@@ -203,12 +203,17 @@ class Traffic:
 
 
 def counted(samples: Samples) -> Samples:
-    """The samples of counters and of the counts and sums of histograms, non-zero."""
+    """The samples of counters and of the counts and sums of histograms, non-zero; a
+    step's time in all is checked to have grown wherever its runs are counted."""
     kept = ("_total", "_count", "relay_batch_events_sum")
+    timed = {key for key in samples if key[0] == "relay_pipeline_step_seconds_total"}
+    runs = {key for key in samples if key[0] == "relay_pipeline_step_runs_total"}
+    assert {labels for _, labels in timed} == {labels for _, labels in runs}
+    assert all(samples[key] > 0 for key in timed)
     return {
         key: value
         for key, value in samples.items()
-        if key[0].startswith("relay_") and key[0].endswith(kept) and value
+        if key[0].startswith("relay_") and key[0].endswith(kept) and value and key not in timed
     }
 
 
