@@ -4,6 +4,8 @@ that says whether and when to retry. The worker is a real process on loopback.""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ from flask.testing import FlaskClient
 from relay_service import create_app
 from relay_service.about import API_PREFIX
 from relay_service.about import SERVICE_ROUTES_PREFIX
+from relay_service.api.intake.delivery import idempotency_key
 from relay_service.pipeline import Context
 from relay_service.pipeline import Payload
 from relay_service.pipeline import Pipeline
@@ -180,3 +183,14 @@ def test_a_batch_the_worker_does_not_take_is_rejected_event_by_event(
     assert results[0]["problem"]["status"] == 503
     assert results[0]["problem"]["retry_after"] == 30
     assert results[1]["problem"]["status"] == 422
+
+
+@pytest.mark.parametrize(
+    ("source", "event_id"), [("shop", "evt-1"), (' é"\\ ', "\u2028\U0001f600"), ("", "")]
+)
+def test_an_events_key_never_changes_between_versions(source: str, event_id: str) -> None:
+    # A retry sent across an upgrade must name the same delivery: the key is the SHA-256
+    # of json.dumps([source, "id", event_id]), as every version made it.
+    written = json.dumps([source, "id", event_id]).encode()
+    expected = hashlib.sha256(written).hexdigest()[:32]
+    assert idempotency_key({"source": source, "id": event_id}) == expected

@@ -52,7 +52,6 @@ class EventSchema(ma.Schema):
         metadata={"description": "Who sent it: a service name or URI.", "example": "shop"},
     )
     data = ma.fields.Dict(
-        keys=ma.fields.String(),
         load_default=dict,
         validate=MaxDepth(DATA_MAX_DEPTH),
         metadata={
