@@ -26,6 +26,7 @@ from prometheus_client import Gauge
 from prometheus_client import Histogram
 from prometheus_client import generate_latest
 from prometheus_client import multiprocess
+from prometheus_client import values
 
 __all__ = [
     "CONTENT_TYPE",
@@ -49,6 +50,26 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 #: Whether samples go to the files of gunicorn's processes: prometheus_client
 #: chose its value class by the same test when it was imported.
 MULTIPROCESS = "PROMETHEUS_MULTIPROC_DIR" in os.environ
+
+#: This process's id, renewed in a child after each fork.
+_pid = os.getpid()
+
+
+def _renew_pid() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+def _process_id() -> int:
+    return _pid
+
+
+if MULTIPROCESS:
+    # prometheus_client calls its process identifier for every sample it writes, under
+    # one lock that every thread of the process shares; os.getpid() is a system call
+    # there, the kept pid is not. (Its documented hook; set before any metric is made.)
+    os.register_at_fork(after_in_child=_renew_pid)
+    values.ValueClass = values.MultiProcessValue(process_identifier=_process_id)  # type: ignore[no-untyped-call]
 
 #: The route label of a request no route matched (404, 405 before routing).
 UNMATCHED_ROUTE = "unmatched"
