@@ -63,6 +63,11 @@ class Timestamp(ma.fields.AwareDateTime):
         return parsed
 
 
+#: What nests: arrays and objects (a constant: ``isinstance`` with ``dict | list`` written
+#: in place builds the union on every call).
+_NESTING = (dict, list)
+
+
 def exceeds_depth(value: Any, depth: int) -> bool:
     """Whether ``value`` nests arrays and objects more than ``depth`` levels deep.
 
@@ -70,14 +75,18 @@ def exceeds_depth(value: Any, depth: int) -> bool:
     false or null adds none. Walks level by level, without recursion, and stops at
     ``depth``.
     """
-    level, seen = [value], 0
-    while level := [node for node in level if isinstance(node, dict | list)]:
+    level = [value] if isinstance(value, _NESTING) else []
+    seen = 0
+    while level:  # the arrays and objects at one level
         seen += 1
         if seen > depth:
             return True
-        level = [
-            child for node in level for child in (node.values() if isinstance(node, dict) else node)
-        ]
+        below = []
+        for node in level:
+            for child in node.values() if isinstance(node, dict) else node:
+                if isinstance(child, _NESTING):
+                    below.append(child)
+        level = below
     return False
 
 
