@@ -57,9 +57,29 @@ def test_the_comparison_with_peers_runs_every_variant_and_scenario(tmp_path: Pat
     sizes = [worker for memory in measured["memory"].values() for worker in memory]
     assert all(rss > pss > uss > 0 for rss, pss, uss in sizes), sizes
     targets = [target["what"] for target in measured["summary"]["targets"]]
-    assert len(targets) == 8, targets
+    # Against bare Flask, naive flask-smorest and p99 in each scenario; raw WSGI and FastAPI
+    # with the handoff, FastAPI in batch; start-up, copier copy, the suite, memory.
+    assert len(targets) == 4 * 3 + 3 + 4, targets
     assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert "| relaykit |" in (tmp_path / "results.md").read_text(encoding="utf-8")
+
+
+def test_the_ab_comparison_of_two_revisions_runs() -> None:
+    if shutil.which("wrk") is None:
+        missing(SWITCH, "wrk is not installed (apt-get install wrk)", "benchmark tier")
+    result = subprocess.run(
+        [sys.executable, "bench/ab.py", "HEAD", "--rounds", "2", "--seconds", "1"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    *rounds, verdict = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in rounds] == ["round 1"] * 2 + ["round 2"] * 2
+    ratio = float(verdict.split("= ")[1].split()[0])
+    assert verdict.startswith("api: after / before = ")
+    assert ratio > 0
 
 
 def test_pipeline_overhead_benchmark_runs() -> None:
