@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,10 +17,16 @@ import marshmallow as ma
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
+from werkzeug.exceptions import BadRequest
 
 from relay_service import create_app
 from relay_service.api.blueprint import Blueprint
+from relay_service.api.json_body import _UNSURE
 from relay_service.api.json_body import MAX_JSON_DEPTH
+from relay_service.api.json_body import _read_fast
+from relay_service.api.json_body import parse_json
 from relay_service.settings import Settings
 
 LIMIT = 1024
@@ -239,3 +246,62 @@ def test_a_compressed_body_is_415(probe: FlaskClient, coding: str) -> None:
         headers={"Content-Encoding": coding},
     )
     assert f"Content-Encoding {coding}" in problem(response, 415)["detail"]
+
+
+#: Any JSON value: integers of any size, floats, and strings with quotes, backslashes,
+#: colons and escapes that bracket counting and member counting must see through.
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from('ab:,"\\[]{} \u00e9\U0001f600\x01')),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.text(alphabet=st.sampled_from('ab:"\\{'), max_size=3), children, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@given(JSON_VALUES)
+def test_every_json_value_is_read_exactly_as_sent(value: Any) -> None:
+    for text in (json.dumps(value), json.dumps(value, ensure_ascii=False, indent=1)):
+        assert parse_json(text.encode(), max_values=10_000) == value
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"n": 123456789012345678901234567890}', b'{"n": -18446744073709551617}', b"[1e-400]"],
+    ids=["over-64-bits", "under-minus-64-bits", "underflow"],
+)
+def test_numbers_keep_the_value_sent(data: bytes) -> None:
+    assert parse_json(data, max_values=100) == json.loads(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "twice"),
+    [
+        (b'{"a:b": 1, "a": "x:y"}', None),
+        (b'{"x": "a:b", "x": 1}', "x"),
+        (b'{"k": {"\\"": 1, "\\"": 2}}', '"'),
+    ],
+    ids=["colons-in-strings", "colon-in-a-value", "escaped-quote-names"],
+)
+def test_a_member_name_sent_twice_is_found_whatever_the_strings_hold(
+    data: bytes, twice: str | None
+) -> None:
+    if twice is None:
+        assert parse_json(data, max_values=100) == json.loads(data)
+    else:
+        with pytest.raises(BadRequest, match=re.escape(f"the member {json.dumps(twice)} twice")):
+            parse_json(data, max_values=100)
+
+
+def test_an_ordinary_body_is_read_by_orjson_alone() -> None:
+    # The strict reading is for what orjson cannot tell; an event never needs it.
+    event = {"id": "evt-1", "type": "order.created", "occurred_at": "2026-01-01T12:00:00Z",
+             "source": "shop", "data": {"lines": [{"sku": "A-1", "qty": 2}], "note": None}}  # fmt: skip
+    assert _read_fast(json.dumps(event)) is not _UNSURE

@@ -26,6 +26,7 @@ from apispec.ext.marshmallow.common import resolve_schema_instance
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
 
 __all__ = [
+    "NESTING",
     "ContractConverter",
     "ContractMarshmallowPlugin",
     "IntegerFormat",
@@ -63,9 +64,9 @@ class Timestamp(ma.fields.AwareDateTime):
         return parsed
 
 
-#: What nests: arrays and objects (a constant: ``isinstance`` with ``dict | list`` written
-#: in place builds the union on every call).
-_NESTING = (dict, list)
+#: What nests: arrays and objects, for ``isinstance`` (a constant: ``dict | list``
+#: written in place builds the union on every call).
+NESTING = (dict, list)
 
 
 def exceeds_depth(value: Any, depth: int) -> bool:
@@ -75,7 +76,7 @@ def exceeds_depth(value: Any, depth: int) -> bool:
     false or null adds none. Walks level by level, without recursion, and stops at
     ``depth``.
     """
-    level = [value] if isinstance(value, _NESTING) else []
+    level = [value] if isinstance(value, NESTING) else []
     seen = 0
     while level:  # the arrays and objects at one level
         seen += 1
@@ -84,7 +85,7 @@ def exceeds_depth(value: Any, depth: int) -> bool:
         below = []
         for node in level:
             for child in node.values() if isinstance(node, dict) else node:
-                if isinstance(child, _NESTING):
+                if isinstance(child, NESTING):
                     below.append(child)
         level = below
     return False

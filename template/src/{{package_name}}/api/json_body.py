@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import flask
+import orjson
 from werkzeug.exceptions import BadRequest
 
 from ..pipeline.paths import pointer
+from .fields import NESTING
 from .fields import exceeds_depth
 
 __all__ = ["MAX_JSON_DEPTH", "parse_json"]
@@ -115,6 +117,14 @@ def _utf8(data: bytes) -> str:
     return text
 
 
+def _outside_strings(text: str) -> str:
+    """The JSON text ``text`` with each string replaced by ``0``: what is left is
+    structure, numbers and literals. Linear, unlike a regular expression for strings;
+    meaningless for a text that is not JSON."""
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
+    return "0".join(unescaped.split('"')[0::2])
+
+
 def _holds_more_values(text: str, limit: int) -> bool:
     """Whether the JSON text ``text`` holds more than ``limit`` values, told without
     parsing it (and meaningless for a text that is not JSON, which parsing refuses).
@@ -125,9 +135,7 @@ def _holds_more_values(text: str, limit: int) -> bool:
     """
     if text.count(",") + text.count("[") + text.count("{") + 1 <= limit:
         return False
-    # Strings out, each as one character; linear, unlike a regular expression for them.
-    unescaped = text.replace("\\\\", "").replace('\\"', "")
-    bare = "".join("0".join(unescaped.split('"')[0::2]).split())
+    bare = "".join(_outside_strings(text).split())
     opened = bare.count("[") + bare.count("{") - bare.count("[]") - bare.count("{}")
     return 1 + bare.count(",") + opened > limit
 
@@ -139,6 +147,7 @@ def parse_json(data: bytes, max_values: int | None = None) -> Any:
     ``max_values`` values (counted before parsing, so a hostile body costs little),
     a member name twice in one object, an unpaired surrogate (``"\\ud800"``), NaN
     and Infinity, numbers out of range, and nesting deeper than :data:`MAX_JSON_DEPTH`.
+    Integers keep every digit sent.
 
     :param max_values: the most values (objects, arrays, strings, numbers, true,
         false, null) the body may hold; ``[1, 2]`` holds 3. ``None`` means the current
@@ -150,6 +159,54 @@ def parse_json(data: bytes, max_values: int | None = None) -> Any:
     text = _utf8(data)
     if _holds_more_values(text, max_values):
         raise BadRequest(f"The request body holds more than {max_values} JSON values.")
+    value = _read_fast(text)
+    if value is _UNSURE:
+        value = _read_strictly(text)
+    if exceeds_depth(value, MAX_JSON_DEPTH):
+        raise BadRequest(f"The request body nests arrays and objects over {MAX_JSON_DEPTH} deep.")
+    return value
+
+
+#: What :func:`_read_fast` returns when only :func:`_read_strictly` can say.
+_UNSURE: Any = object()
+
+#: An integer orjson would read as a float, losing digits (it keeps 64 bits).
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+
+
+def _read_fast(text: str) -> Any:
+    """``text`` read by orjson, when orjson reads it as :func:`_read_strictly` would:
+    valid (orjson refuses what RFC 8259 does, unpaired surrogates, NaN and numbers out
+    of range too), no member name twice, and no integer it would round. Otherwise
+    :data:`_UNSURE`, and the strict reading decides, and says what is wrong."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _UNSURE
+    bare = _outside_strings(text)
+    # Outside strings, each colon separates a member; fewer members read means a
+    # name was sent twice, and the later one kept.
+    if _LONG_NUMBER.search(bare) or bare.count(":") != _members(value):
+        return _UNSURE
+    return value
+
+
+def _members(value: Any) -> int:
+    """How many members the objects in ``value`` have, at every depth."""
+    count, stack = 0, [value] if isinstance(value, NESTING) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            count += len(node)
+            stack += [child for child in node.values() if isinstance(child, NESTING)]
+        else:
+            stack += [child for child in node if isinstance(child, NESTING)]
+    return count
+
+
+def _read_strictly(text: str) -> Any:
+    """``text`` read by the standard library, which keeps every digit of a number,
+    refusing what :func:`parse_json` refuses, with a detail that says where."""
     try:
         value = json.loads(
             text,
@@ -168,8 +225,6 @@ def parse_json(data: bytes, max_values: int | None = None) -> Any:
         raise BadRequest(f"The request body is not valid JSON: {reason}.") from None
     if _ESCAPED_SURROGATE.search(text):
         _refuse_unpaired_surrogates(value)
-    if exceeds_depth(value, MAX_JSON_DEPTH):
-        raise BadRequest(f"The request body nests arrays and objects over {MAX_JSON_DEPTH} deep.")
     return value
 
 

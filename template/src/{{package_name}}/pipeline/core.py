@@ -165,9 +165,9 @@ class Pipeline:
         """
         ran: list[str] = []
         durations: list[int] = []
+        started = time.perf_counter_ns()  # each step's end is the next one's start
         for step in self.steps:
             name = step.__name__
-            started = time.perf_counter_ns()
             try:
                 result = step(payload, context)
             except StepError as error:
@@ -177,7 +177,9 @@ class Pipeline:
             except Exception as error:
                 elapsed = time.perf_counter_ns() - started
                 raise _ran(BrokenStepError(name), [*ran, name], [*durations, elapsed]) from error
-            durations.append(time.perf_counter_ns() - started)
+            ended = time.perf_counter_ns()
+            durations.append(ended - started)
+            started = ended
             ran.append(name)
             if isinstance(result, Drop):
                 return Outcome(None, tuple(ran), tuple(durations), result)

@@ -141,8 +141,6 @@ def run_pipeline(name: str, payload: Payload, context: Context) -> Outcome:
 
 
 def _add_step_times(steps: tuple[str, ...], durations_ns: tuple[int, ...]) -> None:
-    if not recording():
-        return
     totals: dict[str, tuple[int, int]] = g.setdefault(_STEP_TIMES, {})
     for step, duration in zip(steps, durations_ns, strict=True):
         runs, nanoseconds = totals.get(step, (0, 0))
@@ -151,6 +149,6 @@ def _add_step_times(steps: tuple[str, ...], durations_ns: tuple[int, ...]) -> No
 
 def _record_step_times(response: Response) -> Response:
     totals = g.pop(_STEP_TIMES, None)
-    if totals:
+    if totals and recording():
         observe_steps(totals)
     return response
