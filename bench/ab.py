@@ -1,12 +1,15 @@
 """A/B: the committed ``example/`` service at two revisions, interleaved, on one scenario.
 
     python bench/ab.py BEFORE [AFTER] [--scenario api|handoff|batch] [--rounds 5] [--seconds 4]
+                       [--after-env NAME=VALUE ...]
 
 Each revision's ``example/`` (``AFTER`` defaults to the working tree) is installed on
 its own and served as ``compare.py`` serves relaykit, against the same worker stub.
 Rounds alternate the two, starting with a different one each round; the ratio
 AFTER / BEFORE is taken within a round and the median reported, with every round's.
 One change at a time: this is how each performance change was kept or dropped.
+``--after-env`` sets variables for AFTER alone: ``python bench/ab.py HEAD HEAD
+--after-env RELAY_METRICS=off`` measures what the metrics cost.
 """
 
 from __future__ import annotations
@@ -75,7 +78,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--after-env", nargs="+", default=[], metavar="NAME=VALUE",
+                        help="environment variables of AFTER's server alone")  # fmt: skip
     args = parser.parse_args()
+    after_env = dict(entry.split("=", 1) for entry in args.after_env)
     path, body, per_request, worker_path = SCENARIOS[args.scenario]
     with tempfile.TemporaryDirectory() as folder, ExitStack() as running:
         scratch = Path(folder)
@@ -96,6 +102,8 @@ def main() -> None:
                    "RELAY_WORKER_URL": stub.base + (worker_path or ""),
                    "BENCH_RELAYKIT_PACKAGE": "relay_service",
                    "PYTHONPATH": f"{scratch / name}:{BENCH / 'peers'}"}  # fmt: skip
+            if name == "after":
+                env |= after_env
             servers[name] = running.enter_context(
                 serving(name, command(source, port, worker_path is None), env, scratch, "/")
             )
