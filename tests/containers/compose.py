@@ -161,3 +161,11 @@ def stack_up(directory: Path, *files: str) -> Iterator[Stack]:
         yield stack
     finally:
         stack.run("down", "--volumes", "--timeout", "30")
+        # The images it built are named for the project, which no other test uses.
+        built = subprocess.run(
+            ["docker", "image", "ls", "--quiet", "--filter", f"reference={stack.project}-*"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        if built.stdout.split():
+            subprocess.run(["docker", "image", "rm", "--force", *set(built.stdout.split())],
+                           capture_output=True, timeout=120)  # fmt: skip

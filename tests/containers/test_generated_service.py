@@ -43,6 +43,9 @@ WATCH_DEADLINE = 60
 #: Seconds events sent at once may take to reach the worker.
 RECORD_DEADLINE = 30
 
+#: Seconds the proxy may take to find a recreated api container.
+PROXY_DEADLINE = 10
+
 #: Seconds a log line may take to reach the container's log.
 LOG_DEADLINE = 10
 
@@ -202,6 +205,26 @@ def test_compose_watch_puts_a_code_change_into_the_running_service(
     owner = stack.compose("exec", "-T", "api", "stat", "-c", "%u", installed).strip()
     assert owner == "10001"
     stack.compose("up", "--wait")  # as it was, whatever watch left running
+
+
+def test_a_plain_up_serves_the_code_as_it_is_now(stack: Stack, service: Path) -> None:
+    answers = read_answers(service)
+    about = service / "src" / str(answers["package_name"]) / "about.py"
+    text = about.read_text(encoding="utf-8")
+    about.write_text(text.replace('TITLE = "', 'TITLE = "Edited '), encoding="utf-8")
+    # What a user types after an edit: no --build.
+    stack.compose("up", "--wait")
+    # The proxy looks the new api container's address up again within a second (its
+    # resolver's `valid`): until then it may answer 502.
+    deadline = time.monotonic() + PROXY_DEADLINE
+    contract = requests.get(f"{stack.url}{OWN}/openapi.json", timeout=10)
+    while contract.status_code == 502 and time.monotonic() < deadline:
+        time.sleep(0.2)  # polling interval
+        contract = requests.get(f"{stack.url}{OWN}/openapi.json", timeout=10)
+    assert contract.status_code == 200, contract.text
+    assert contract.json()["info"]["title"].startswith("Edited ")
+    images = {stack.container(name)["Config"]["Image"] for name in ("api", "worker")}
+    assert images == {f"{stack.project}-{answers['project_slug']}"}
 
 
 def test_stop_is_graceful_and_loses_no_accepted_event(stack: Stack) -> None:

@@ -99,7 +99,11 @@ def test_docker_compose_accepts_the_compose_file(
     assert proxy["environment"] == {**limits, "NGINX_ENVSUBST_OUTPUT_DIR": "/tmp"}
     assert limits.items() <= api["environment"].items()
     assert api["depends_on"]["worker"]["condition"] == "service_healthy"
-    assert worker["image"] == api["image"]
+    # The image is named for the compose project (the folder) and built on every up, so
+    # another checkout's image, or one older than the code, is never served.
+    answers = read_answers(service)
+    assert api["image"] == worker["image"] == f"{service.name}-{answers['project_slug']}"
+    assert api["pull_policy"] == worker["pull_policy"] == "build"
     assert worker["build"] == api["build"]
     assert "test" in worker["healthcheck"]
     assert [rule["action"] for rule in api["develop"]["watch"]] == ["sync+restart", "rebuild"]
