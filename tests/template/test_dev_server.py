@@ -47,13 +47,20 @@ def test_dev_server_serves_the_api_and_the_docs(
             )
             command = [sys.executable, "-m", "flask", "--app", package, "run", "--debug"]
             # Werkzeug's lines are JSON on stdout once the app's logging is set up.
+            output: list[str] = []
             with running(
                 [*command, "--port", "0"],
                 r"Running on (http://127\.0\.0\.1:\d+)",
                 cwd=service,
                 process_group=True,  # the reloader runs the app in a child process
+                output=output,
             ) as (_, base):
                 check_dev_server(base)
+    # werkzeug colours its lines for a terminal: no escape reaches the log, raw or in JSON.
+    assert [line for line in output if "\x1b" in line or "\\u001b" in line] == []
+    access = [json.loads(line) for line in output if line.startswith("{")]
+    accepted = [line for line in access if '"POST /v1/events HTTP/1.1" 202' in line["message"]]
+    assert [line["logger"] for line in accepted] == ["werkzeug"]
 
 
 def check_dev_server(base: str) -> None:

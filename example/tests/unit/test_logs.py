@@ -56,3 +56,16 @@ def test_log_level_setting_filters_lines(capsys: pytest.CaptureFixture[str]) -> 
     client = logging_app(Settings(log_level="ERROR")).test_client()
     assert client.get("/log").status_code == 200
     assert log_lines(capsys.readouterr().out) == []
+
+
+def test_terminal_colours_are_left_out_of_log_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    logging_app(Settings())  # the app's logging, as `make dev` sets it up
+    # What werkzeug's dev server logs for a 404: its request line coloured yellow.
+    logging.getLogger("werkzeug").info(
+        '%s - - "%s" %s -',
+        "127.0.0.1",
+        "\x1b[33mGET /nowhere HTTP/1.1\x1b[0m",
+        "\x1b[33m404\x1b[0m",
+    )
+    (line,) = log_lines(capsys.readouterr().out)
+    assert line["message"] == '127.0.0.1 - - "GET /nowhere HTTP/1.1" 404 -'

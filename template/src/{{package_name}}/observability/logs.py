@@ -9,6 +9,7 @@ with :func:`log_fields` instead of writing a line of its own.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from datetime import UTC
 from datetime import datetime
@@ -35,6 +36,9 @@ __all__ = [
 #: The WSGI environ key of the fields the app adds to a request's access line.
 LOG_FIELDS = "relay.log_fields"
 
+#: A terminal's control sequence (ECMA-48 CSI), such as a colour.
+_TERMINAL_ESCAPE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
 #: A LogRecord's own attributes; any other attribute came from ``extra``.
 _RECORD_ATTRIBUTES = frozenset(
     logging.makeLogRecord({}).__dict__.keys() | {"message", "asctime", "request_id"}
@@ -57,11 +61,15 @@ class JSONFormatter(logging.Formatter):
     ``exc_info`` and ``stack_info`` when it has them."""
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if "\x1b" in message:
+            # werkzeug colours its access lines (make dev) for a terminal.
+            message = _TERMINAL_ESCAPE.sub("", message)
         fields: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": message,
             "request_id": getattr(record, "request_id", None),
         }
         for name, value in record.__dict__.items():
