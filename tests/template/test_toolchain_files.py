@@ -194,6 +194,10 @@ def test_workflow_runs_the_makefile_targets_on_the_answered_python(
     setups = [step for step in steps(workflow) if "setup-python" in step.get("uses", "")]
     assert len(setups) == 3
     assert all(step["with"] == {"python-version-file": ".tool-versions"} for step in setups)
+    # ... and uv takes that interpreter, not another one on PATH.
+    for step in steps(workflow):
+        if step.get("run", "").startswith("make ") and step["run"] != "make smoke":
+            assert step["env"] == {"UV_PYTHON": "${{ steps.python.outputs.python-path }}"}
 
 
 def test_smoke_asks_the_proxy_on_the_answered_port_and_prefix(
