@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from .chromium import rendered_dom
 from .chromium import screenshot
 from .compose import LOCAL_KEY
 from .compose import Stack
+from .compose import free_port
 from .compose import stack_up
 
 pytestmark = pytest.mark.containers
@@ -76,6 +79,21 @@ def test_the_service_is_live_and_ready_once_its_worker_is_healthy(stack: Stack) 
     assert ready.json() == {"status": "ready", "checks": {"drain": "ok", "worker": "ok"}}
     for name in ("api", "worker"):
         assert stack.container(name)["State"]["Health"]["Status"] == "healthy"
+
+
+def test_make_smoke_of_the_ci_image_job_asks_the_proxy_and_fails_without_it(
+    stack: Stack, service: Path
+) -> None:
+    def smoke(port: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "smoke"], cwd=service, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "PUBLISHED_PORT": str(port)},
+        )  # fmt: skip
+
+    done = smoke(stack.port)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout.splitlines()[-1])["status"] == "ready"
+    assert smoke(free_port()).returncode != 0
 
 
 def test_an_accepted_event_reaches_the_worker(stack: Stack) -> None:

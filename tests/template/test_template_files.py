@@ -16,7 +16,8 @@ from ..conftest import REPO_ROOT
 
 TEMPLATE = REPO_ROOT / "template"
 COPIER_YML = yaml.safe_load((REPO_ROOT / "copier.yml").read_text(encoding="utf-8"))
-JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+# ${{ ... }} is a GitHub Actions expression (.github/workflows/), copied as it is.
+JINJA = re.compile(r"(?<!\$)\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 
 
 def template_files() -> list[Path]:
