@@ -103,7 +103,11 @@ def test_docker_compose_accepts_the_compose_file(
     assert worker["image"] == api["image"]
     assert worker["build"] == api["build"]
     assert "test" in worker["healthcheck"]
-    assert [rule["action"] for rule in api["develop"]["watch"]] == ["sync+restart", "rebuild"]
+    assert [(rule["action"], Path(rule["path"]).name) for rule in api["develop"]["watch"]] == [
+        ("sync+restart", read_answers(service)["package_name"]),
+        ("rebuild", "pyproject.toml"),
+        ("rebuild", "uv.lock"),
+    ]
 
 
 @pytest.mark.usefixtures("compose_cli")
