@@ -36,12 +36,14 @@ class Ownership(enum.Enum):
     YOURS = "Yours to edit: relaykit writes this file once and never changes it."
 
 
-#: Files without a comment syntax, by their path in the service (``<package>`` for
-#: the package's folder): the contract, which ``make openapi`` and relaykit's
-#: commands write from the code; copier's answers; the typing marker.
+#: Files without a comment syntax, or whose tool rewrites them whole, by their path in
+#: the service (``<package>`` for the package's folder): the contract, which ``make
+#: openapi`` and relaykit's commands write from the code; copier's answers; uv's lock,
+#: which ``make lock`` rewrites without comments; the typing marker.
 UNMARKED: dict[str, Ownership] = {
     "openapi.json": Ownership.GENERATED,
     ".copier-answers.yml": Ownership.MANAGED,
+    "uv.lock": Ownership.MANAGED,
     "src/<package>/py.typed": Ownership.MANAGED,
 }
 

@@ -5,11 +5,16 @@
   with sentinel answers, letting the service write its contract once for each
   ``auth`` answer, putting the lines they differ in under Jinja conditions, and
   the Jinja expressions back where the sentinels are.
+- ``template/uv.lock.jinja``: the lock of the sentinel render, brought in step with
+  its pyproject.toml by ``uv lock`` (which keeps the versions locked before, or, with
+  ``--upgrade``, takes the newest), its project's entry placed for any slug
+  (:mod:`relaykit.lockfile`).
 - ``example/``: the service rendered with default answers.
 """
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import json
 import os
@@ -25,6 +30,9 @@ import jinja2
 
 from . import RelaykitError
 from .install import installed
+from .install import read_answers
+from .lockfile import lock
+from .lockfile import lock_template
 from .render import render
 from .source import CHECKOUT
 from .source import record_source
@@ -33,15 +41,20 @@ __all__ = [
     "AUTH_MODES",
     "CONTRACT_TEMPLATE",
     "EXAMPLE",
+    "LOCK_TEMPLATE",
     "contract_template",
     "main",
     "merge_auth_variants",
     "render_example",
     "template_contract",
+    "template_lock",
 ]
 
 #: The template's contract, as copier renders it.
 CONTRACT_TEMPLATE = CHECKOUT / "template" / "openapi.json.jinja"
+
+#: The template's lock, as copier renders it.
+LOCK_TEMPLATE = CHECKOUT / "template" / "uv.lock.jinja"
 
 #: The committed default render.
 EXAMPLE = CHECKOUT / "example"
@@ -174,6 +187,14 @@ def contract_template(contract: str) -> str:
     return contract
 
 
+def template_lock(service: Path, *, upgrade: bool = False) -> str:
+    """The template's lock, from the sentinel render ``service``.
+
+    :param upgrade: lock the newest versions pyproject.toml allows, not those locked now.
+    """
+    return lock_template(lock(service, upgrade=upgrade), str(read_answers(service)["project_slug"]))
+
+
 def render_example(destination: Path) -> Path:
     """Render the default service as ``example/`` holds it.
 
@@ -186,12 +207,22 @@ def render_example(destination: Path) -> Path:
     return destination
 
 
-def main() -> None:
-    """Rewrite ``template/openapi.json.jinja``, then ``example/``."""
+def main(arguments: Sequence[str] | None = None) -> None:
+    """Rewrite ``template/openapi.json.jinja`` and ``template/uv.lock.jinja``, then ``example/``.
+
+    :param arguments: the command line; ``--upgrade`` locks the newest versions.
+    """
+    parser = argparse.ArgumentParser(prog="python -m relaykit.refresh", description=__doc__)
+    parser.add_argument(
+        "--upgrade", action="store_true", help="lock the newest versions pyproject.toml allows"
+    )
+    options = parser.parse_args(arguments)
     with tempfile.TemporaryDirectory() as scratch:
         service = render(Path(scratch) / "sentinel", SENTINELS)
         CONTRACT_TEMPLATE.write_text(template_contract(service), encoding="utf-8")
+        LOCK_TEMPLATE.write_text(template_lock(service, upgrade=options.upgrade), encoding="utf-8")
     print(f"wrote {CONTRACT_TEMPLATE.relative_to(CHECKOUT)}")
+    print(f"wrote {LOCK_TEMPLATE.relative_to(CHECKOUT)}")
     shutil.rmtree(EXAMPLE, ignore_errors=True)
     render_example(EXAMPLE)
     print(f"wrote {EXAMPLE.relative_to(CHECKOUT)}/")

@@ -42,7 +42,8 @@ def test_the_dockerfile_keeps_production_habits(rendered: Callable[[str], Path],
     dockerfile = (rendered(name) / "Dockerfile").read_text(encoding="utf-8")
     assert "# syntax=" not in dockerfile  # its frontend would be fetched from a registry
     assert f"ARG BASE_IMAGE=python:{answers['python_version']}-slim\n" in dockerfile
-    assert dockerfile.count("FROM ${BASE_IMAGE}") == 2
+    assert "\nARG BASE_IMAGE_DIGEST=\n" in dockerfile  # production pins the base by digest
+    assert dockerfile.count("FROM ${BASE_IMAGE}${BASE_IMAGE_DIGEST:+@${BASE_IMAGE_DIGEST}}") == 2
     assert "\nUSER 10001\n" in dockerfile
     assert "curl" not in dockerfile.split("HEALTHCHECK", 1)[1]
     assert f"\nEXPOSE {answers['http_port']}\n" in dockerfile
@@ -106,7 +107,11 @@ def test_docker_compose_accepts_the_compose_file(
     assert api["pull_policy"] == worker["pull_policy"] == "build"
     assert worker["build"] == api["build"]
     assert "test" in worker["healthcheck"]
-    assert [rule["action"] for rule in api["develop"]["watch"]] == ["sync+restart", "rebuild"]
+    assert [(rule["action"], Path(rule["path"]).name) for rule in api["develop"]["watch"]] == [
+        ("sync+restart", read_answers(service)["package_name"]),
+        ("rebuild", "pyproject.toml"),
+        ("rebuild", "uv.lock"),
+    ]
 
 
 @pytest.mark.usefixtures("compose_cli")

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from relaykit import RelaykitError
+from relaykit.lockfile import lock_template
 from relaykit.refresh import CONTRACT_TEMPLATE
+from relaykit.refresh import LOCK_TEMPLATE
 from relaykit.refresh import SENTINELS
 from relaykit.refresh import contract_template
 from relaykit.refresh import merge_auth_variants
 from relaykit.refresh import template_contract
+from relaykit.refresh import template_lock
 from relaykit.render import render
 
 pytestmark = pytest.mark.renders
@@ -63,3 +67,47 @@ def test_the_auth_variants_become_conditions_that_give_each_back() -> None:
     merged = merge_auth_variants(variants)
     assert merged.count("{% if auth in ['bearer'] %}") == 1
     assert "{% if auth not in ['none'] %}    \"401\": 1,\n{% endif %}" in merged
+
+
+def test_template_lock_is_current(tmp_path: Path) -> None:
+    service = render(tmp_path / "sentinel", SENTINELS)
+    assert LOCK_TEMPLATE.read_text(encoding="utf-8") == template_lock(service), (
+        "template/uv.lock.jinja is stale: run `python -m relaykit.refresh`"
+    )
+
+
+#: A lock as uv writes it, for a project named "middle" with dependencies b and d.
+LOCK = """version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "b"
+version = "1.0"
+
+[[package]]
+name = "d"
+version = "2.0"
+
+[[package]]
+name = "middle"
+version = "0.1.0"
+dependencies = [
+    { name = "b" },
+    { name = "d" },
+]
+"""
+
+
+@pytest.mark.parametrize("slug", ["a", "c", "e", "middle"])
+def test_the_lock_template_puts_the_project_where_uv_sorts_it(slug: str) -> None:
+    template = lock_template(LOCK, "middle")
+    rendered = jinja2.Environment(keep_trailing_newline=True).from_string(template)
+    text = rendered.render(project_slug=slug)
+    names = [line.split('"')[1] for line in text.splitlines() if line.startswith("name = ")]
+    assert names == sorted(names) == sorted(["b", "d", slug])
+    assert text.count("\n\n[[package]]\n") == 3
+
+
+def test_the_lock_template_refuses_jinja_in_the_lock() -> None:
+    with pytest.raises(RelaykitError, match="Jinja syntax"):
+        lock_template(LOCK.replace('"0.1.0"', '"{{ x }}"'), "middle")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from ..conftest import REPO_ROOT
@@ -126,3 +127,23 @@ def test_test_extra_has_every_requirement_of_a_render_with_its_bounds() -> None:
 
 def test_answers_file_is_rendered_from_copier_conf() -> None:
     assert (TEMPLATE / "{{_copier_conf.answers_file}}.jinja").is_file()
+
+
+def test_project_slug_validator_knows_every_locked_distribution() -> None:
+    # uv.lock names the distributions of every platform (colorama on Windows, say), and its
+    # template places the project's entry on the assumption that no dependency has its name.
+    lock = (TEMPLATE / "uv.lock.jinja").read_text(encoding="utf-8")
+    names = set(re.findall(r'^name = "([a-z0-9-]+)"$', lock, re.MULTILINE))
+    missing = sorted(names - validator_words("project_slug", "distributions"))
+    assert not missing, f"add {missing} to project_slug's distributions in copier.yml"
+
+
+def test_make_and_the_image_pin_one_uv_that_the_render_accepts() -> None:
+    makefile = (TEMPLATE / "Makefile.jinja").read_text(encoding="utf-8")
+    dockerfile = (TEMPLATE / "Dockerfile.jinja").read_text(encoding="utf-8")
+    pyproject = (TEMPLATE / "pyproject.toml.jinja").read_text(encoding="utf-8")
+    (in_make,) = re.findall(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
+    (in_image,) = re.findall(r"^ARG UV_VERSION=(\S+)$", dockerfile, re.MULTILINE)
+    (required,) = re.findall(r'^required-version = "(\S+)"$', pyproject, re.MULTILINE)
+    assert in_make == in_image
+    assert SpecifierSet(required).contains(in_make)
