@@ -16,6 +16,7 @@ import yaml
 
 from relaykit.install import installed
 
+from ..conftest import GIT_IDENTITY
 from ..conftest import REPO_ROOT
 from ..conftest import git
 
@@ -36,19 +37,28 @@ def service(
     git(copy, "init", "--quiet")
     git(copy, "add", "--all")
     with installed(copy):
+        # make install's .venv: the environment the render is installed in.
+        (copy / ".venv").symlink_to(sys.prefix, target_is_directory=True)
         yield copy
 
 
-def pre_commit(service: Path, *hook: str) -> subprocess.CompletedProcess[str]:
-    """``pre-commit run --all-files`` (only ``hook`` when given), as the README says."""
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+def shell_environment(service: Path) -> dict[str, str]:
+    """A shell's environment where .venv is not activated: no tool of it on PATH."""
+    path = [folder for folder in os.environ["PATH"].split(os.pathsep) if Path(folder) != BIN]
+    return {
+        **{name: value for name, value in os.environ.items() if name != "VIRTUAL_ENV"},
+        "PATH": os.pathsep.join(path),
         "PRE_COMMIT_HOME": str(service.parent / "pre-commit-home"),
     }
+
+
+def pre_commit(service: Path, *hook: str) -> subprocess.CompletedProcess[str]:
+    """``.venv/bin/pre-commit run --all-files`` (only ``hook`` when given), as the README
+    says, from a shell where .venv is not activated."""
     return subprocess.run(
-        [BIN / "pre-commit", "run", "--all-files", "--color", "never", *hook],
-        cwd=service, env=env, capture_output=True, text=True, timeout=600,
+        [".venv/bin/pre-commit", "run", "--all-files", "--color", "never", *hook],
+        cwd=service, env=shell_environment(service), capture_output=True, text=True,
+        timeout=600,
     )  # fmt: skip
 
 
@@ -67,6 +77,24 @@ def test_hooks_pass_on_a_fresh_render(service: Path) -> None:
     done = pre_commit(service)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("Passed") == 4, done.stdout
+
+
+def test_an_installed_hook_checks_a_commit(service: Path) -> None:
+    env = shell_environment(service)
+    installing = [".venv/bin/pre-commit", "install"]
+    done = subprocess.run(installing, cwd=service, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    module = next((service / "src").glob("*/about.py"))
+    module.write_text(module.read_text(encoding="utf-8") + "\nanswer  =  (42)\n")
+    commit = ["git", *GIT_IDENTITY, "commit", "--quiet", "--all", "--message", "scaffold"]
+    refused = subprocess.run(commit, cwd=service, env=env, capture_output=True, text=True)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "files were modified by this hook" in refused.stdout + refused.stderr
+    # The hook formatted the file: added again, the commit goes through every hook.
+    git(service, "add", "--all")
+    done = subprocess.run(commit, cwd=service, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (done.stdout + done.stderr).count("Passed") == 4, done.stdout + done.stderr
 
 
 def test_badly_formatted_code_fails_the_format_hook(service: Path) -> None:
