@@ -28,6 +28,7 @@ import httpx
 import pytest
 
 from relay_service.api.auth import sign
+from relay_service.api.intake import AcceptedReceiptSchema
 from relay_service.observability.request_id import REQUEST_ID_HEADER
 from relay_service.settings import Settings
 from relay_service.worker import WorkerProcess
@@ -268,3 +269,32 @@ def test_the_client_has_every_operation_but_those_the_generator_says_it_left_out
     assert modules == set(operations.values()) - left_out
     # The service's own operations are all there; make client names any other.
     assert {"acceptevent", "acceptbatch", "livez", "readyz"} <= modules
+
+
+def test_members_a_worker_of_your_own_adds_reach_the_client_untyped(
+    generated: SimpleNamespace,
+) -> None:
+    worker_receipt = {
+        "key": "key-1",
+        "item_id": "evt-1",
+        "received_at": "2026-01-01T12:00:01+00:00",
+        "request_id": "req-1",
+        "traceparent": None,
+        "duplicate": False,
+        "queue": {"name": "orders", "position": 7},  # not the reference worker's
+    }
+    answer = AcceptedReceiptSchema().dump(
+        {
+            "event_id": "evt-1",
+            "request_id": "req-1",
+            "received_at": datetime.fromisoformat("2026-01-01T12:00:00+00:00"),
+            "steps": [],
+            "status": "accepted",
+            "idempotency_key": "key-1",
+            "worker_receipt": worker_receipt,
+        }
+    )
+    assert answer["worker_receipt"] == worker_receipt  # the service passes it all on
+    parsed = generated.models.AcceptedReceipt.from_dict(answer).worker_receipt
+    assert parsed.additional_properties == {"queue": {"name": "orders", "position": 7}}
+    assert parsed.to_dict() == worker_receipt
