@@ -4,6 +4,8 @@ of a batch. They are part of every intake endpoint's contract."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
 from ..fields import Timestamp
@@ -15,7 +17,54 @@ __all__ = [
     "FilteredReceiptSchema",
     "ItemResultSchema",
     "ReceiptSchema",
+    "WorkerReceiptSchema",
 ]
+
+
+class WorkerReceiptSchema(ma.Schema):
+    """The worker's receipt for an item, as the reference worker writes it.
+
+    A worker of your own may write more members: they are passed on as it wrote
+    them, and the contract allows them. One that writes other members changes this
+    schema, so that the contract (and a client generated from it) says what it sends.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    key = ma.fields.String(
+        required=True, metadata={"description": "The idempotency key the item came with."}
+    )
+    item_id = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The item's id; null when it had none."},
+    )
+    received_at = ma.fields.String(
+        required=True,
+        metadata={"description": "When the worker first took the item.", "format": "date-time"},
+    )
+    request_id = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The X-Request-ID the item came with; null without one."},
+    )
+    traceparent = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The W3C traceparent the item came with; null without one."},
+    )
+    duplicate = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "Whether the worker had taken the item before, under this key."},
+    )
+
+    @ma.post_dump(pass_original=True)
+    def keep_other_members(
+        self, data: dict[str, Any], original: dict[str, Any], **_: Any
+    ) -> dict[str, Any]:
+        """Pass on the members the schema does not list, as the worker wrote them."""
+        return {**original, **data}
 
 
 class ReceiptSchema(ma.Schema):
@@ -45,9 +94,7 @@ class AcceptedReceiptSchema(ReceiptSchema):
         required=True,
         metadata={"description": "The key the event was delivered with; a retry uses it again."},
     )
-    worker_receipt = ma.fields.Dict(
-        required=True, metadata={"description": "The worker's receipt, as the worker wrote it."}
-    )
+    worker_receipt = ma.fields.Nested(WorkerReceiptSchema, required=True)
 
 
 class FilteredReceiptSchema(ReceiptSchema):
@@ -81,9 +128,8 @@ class ItemResultSchema(ma.Schema):
     idempotency_key = ma.fields.String(
         metadata={"description": "The key it was delivered with (accepted events)."}
     )
-    worker_receipt = ma.fields.Dict(
-        metadata={"description": "The worker's receipt (accepted events)."}
-    )
+    # For accepted events. No description beside the $ref, as for problem below.
+    worker_receipt = ma.fields.Nested(WorkerReceiptSchema)
     # No description here: OpenAPI 3.0 allows none beside a $ref, and the contract
     # must have the same shape in 3.0 and 3.1. The Problem schema describes itself.
     problem = ma.fields.Nested(ProblemSchema)
