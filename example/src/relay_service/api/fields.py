@@ -27,6 +27,7 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 
 __all__ = [
     "NESTING",
+    "AsWritten",
     "ContractConverter",
     "ContractMarshmallowPlugin",
     "IntegerFormat",
@@ -62,6 +63,16 @@ class Timestamp(ma.fields.AwareDateTime):
             raise self.make_error("rfc3339")
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         return parsed
+
+
+class AsWritten(ma.fields.Nested):
+    """An object another party wrote, such as the worker's receipt: documented by its
+    schema, passed on exactly as it came (members the schema does not list included),
+    without a dump of its own."""
+
+    # Nested's own signature, which renames Field's first parameter: mypy cannot match both.
+    def _serialize(self, nested_obj: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return nested_obj
 
 
 #: What nests: arrays and objects, for ``isinstance`` (a constant: ``dict | list``

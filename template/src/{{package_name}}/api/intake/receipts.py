@@ -4,10 +4,9 @@ of a batch. They are part of every intake endpoint's contract."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
 
+from ..fields import AsWritten
 from ..fields import Timestamp
 from ..schemas import ProblemSchema
 
@@ -59,13 +58,6 @@ class WorkerReceiptSchema(ma.Schema):
         metadata={"description": "Whether the worker had taken the item before, under this key."},
     )
 
-    @ma.post_dump(pass_original=True)
-    def keep_other_members(
-        self, data: dict[str, Any], original: dict[str, Any], **_: Any
-    ) -> dict[str, Any]:
-        """Pass on the members the schema does not list, as the worker wrote them."""
-        return {**original, **data}
-
 
 class ReceiptSchema(ma.Schema):
     """What the service did with an event."""
@@ -94,7 +86,7 @@ class AcceptedReceiptSchema(ReceiptSchema):
         required=True,
         metadata={"description": "The key the event was delivered with; a retry uses it again."},
     )
-    worker_receipt = ma.fields.Nested(WorkerReceiptSchema, required=True)
+    worker_receipt = AsWritten(WorkerReceiptSchema, required=True)
 
 
 class FilteredReceiptSchema(ReceiptSchema):
@@ -129,7 +121,7 @@ class ItemResultSchema(ma.Schema):
         metadata={"description": "The key it was delivered with (accepted events)."}
     )
     # For accepted events. No description beside the $ref, as for problem below.
-    worker_receipt = ma.fields.Nested(WorkerReceiptSchema)
+    worker_receipt = AsWritten(WorkerReceiptSchema)
     # No description here: OpenAPI 3.0 allows none beside a $ref, and the contract
     # must have the same shape in 3.0 and 3.1. The Problem schema describes itself.
     problem = ma.fields.Nested(ProblemSchema)
