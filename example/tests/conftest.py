@@ -7,10 +7,15 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +53,9 @@ TEST_KEY = AuthKey("tests", "relay-tests-key-6f1c2d9a")
 
 #: The token the tests' reference worker requires of the service.
 WORKER_TOKEN = "relay-tests-worker-token"
+
+#: The gunicorn master's log line saying where it listens.
+LISTENING = re.compile(r"Listening at: (http://[0-9.]+:[0-9]+)")
 
 #: Paths that serve the docs rather than the API; they are not in the contract.
 DOCS_PATHS = tuple(f"{SERVICE_ROUTES_PREFIX}/{page}" for page in ("openapi.json", "docs", "redoc"))
@@ -287,6 +295,40 @@ def worker_process() -> Iterator[WorkerProcess]:
     started = start_worker_process(token=WORKER_TOKEN)
     yield started
     started.stop()
+
+
+@contextmanager
+def _gunicorn(env: dict[str, str]) -> Iterator[str]:
+    command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--log-level", "info"]
+    process = subprocess.Popen(
+        command, cwd=CONTRACT_PATH.parent, env=env, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    url = None
+    for line in process.stderr:  # gunicorn's own log lines, until it listens
+        lines.append(line)
+        if match := LISTENING.search(line):
+            url = match.group(1)
+            break
+    # Whatever it writes after must be read, or a full pipe would block it.
+    drain = threading.Thread(target=lambda: [*(process.stderr or ())])
+    drain.start()
+    try:
+        assert url is not None, "gunicorn did not start:\n" + "".join(lines)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        drain.join(timeout=30)
+        process.stderr.close()
+
+
+@pytest.fixture(scope="session")
+def gunicorn() -> Callable[[dict[str, str]], AbstractContextManager[str]]:
+    """``with gunicorn(env) as url:`` the service under gunicorn (gunicorn.conf.py) on a
+    free loopback port, with ``env`` as its whole environment, until the block ends."""
+    return _gunicorn
 
 
 @pytest.fixture

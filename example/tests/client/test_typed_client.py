@@ -12,11 +12,12 @@ import re
 import shlex
 import subprocess
 import sys
-import threading
 import time
 import uuid
+from collections.abc import Callable
 from collections.abc import Generator
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -38,9 +39,6 @@ SERVICE = Path(__file__).resolve().parents[2]
 
 #: The client's package, as openapi-python-client.yaml names it.
 PACKAGE = "relay_service_client"
-
-#: The master's log line saying where it listens.
-LISTENING = re.compile(r"Listening at: (http://[0-9.]+:[0-9]+)")
 
 #: The keys of a path item that are operations.
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -103,7 +101,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamesp
 
 
 @pytest.fixture(scope="module")
-def service(worker_process: WorkerProcess) -> Iterator[tuple[str, Settings]]:
+def service(
+    worker_process: WorkerProcess, gunicorn: Callable[[dict[str, str]], AbstractContextManager[str]]
+) -> Iterator[tuple[str, Settings]]:
     """The service under gunicorn on a free loopback port, handing off to the worker,
     with the authentication the render was answered; its URL and settings."""
     env = {
@@ -115,28 +115,8 @@ def service(worker_process: WorkerProcess) -> Iterator[tuple[str, Settings]]:
         "RELAY_WEB_THREADS": "2",
         "RELAY_DRAIN_SECONDS": "0",  # no load balancer to leave: stop at once
     }
-    settings = Settings.from_env(env)
-    command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--log-level", "info"]
-    process = subprocess.Popen(command, cwd=SERVICE, env=env, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    lines: list[str] = []
-    url = None
-    for line in process.stderr:  # gunicorn's own log lines, until it listens
-        lines.append(line)
-        if match := LISTENING.search(line):
-            url = match.group(1)
-            break
-    # Whatever it writes after must be read, or a full pipe would block it.
-    drain = threading.Thread(target=lambda: [*(process.stderr or ())])
-    drain.start()
-    try:
-        assert url is not None, "gunicorn did not start:\n" + "".join(lines)
-        yield url, settings
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        drain.join(timeout=30)
-        process.stderr.close()
+    with gunicorn(env) as url:
+        yield url, Settings.from_env(env)
 
 
 class ServiceAuth(httpx.Auth):

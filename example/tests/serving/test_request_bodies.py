@@ -7,14 +7,11 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import re
 import socket
-import subprocess
-import sys
-import threading
+from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,18 +19,14 @@ import pytest
 from relay_service.about import API_PREFIX
 from relay_service.worker import WorkerProcess
 
-#: The service's folder: gunicorn reads gunicorn.conf.py from the folder it runs in.
-SERVICE = Path(__file__).resolve().parents[2]
-
 #: RELAY_MAX_CONTENT_LENGTH for these tests.
 LIMIT = 1024
 
-#: The master's log line saying where it listens.
-LISTENING = re.compile(r"Listening at: (http://[0-9.]+:[0-9]+)")
-
 
 @pytest.fixture(scope="module")
-def server(worker_process: WorkerProcess) -> Iterator[tuple[str, int]]:
+def server(
+    worker_process: WorkerProcess, gunicorn: Callable[[dict[str, str]], AbstractContextManager[str]]
+) -> Iterator[tuple[str, int]]:
     """The service under gunicorn on a free loopback port, handing off to the worker."""
     env = {
         **{name: value for name, value in os.environ.items() if not name.startswith("RELAY_")},
@@ -45,28 +38,9 @@ def server(worker_process: WorkerProcess) -> Iterator[tuple[str, int]]:
         "RELAY_WEB_WORKERS": "1",
         "RELAY_WEB_THREADS": "2",
     }
-    command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--log-level", "info"]
-    process = subprocess.Popen(command, cwd=SERVICE, env=env, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    lines: list[str] = []
-    url = None
-    for line in process.stderr:  # gunicorn's own log lines, until it listens
-        lines.append(line)
-        if match := LISTENING.search(line):
-            url = match.group(1)
-            break
-    # Whatever it writes after must be read, or a full pipe would block it.
-    drain = threading.Thread(target=lambda: [*(process.stderr or ())])
-    drain.start()
-    try:
-        assert url is not None, "gunicorn did not start:\n" + "".join(lines)
+    with gunicorn(env) as url:
         host, port = url.removeprefix("http://").rsplit(":", 1)
         yield host, int(port)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        drain.join(timeout=30)
-        process.stderr.close()
 
 
 def exchange(server: tuple[str, int], head: str, body: bytes = b"") -> tuple[int, dict[str, Any]]:
