@@ -48,9 +48,11 @@ def run(command: list[str], folder: Path) -> subprocess.CompletedProcess[str]:
 
 
 #: The render's tests an import can change the outcome of: the imported operations' own,
-#: the contract's, and the API layer's (methods, errors and docs of every route). The rest
-#: of the suite sees no imported route; `relaykit new --spec` below runs it all once.
-IMPORT_TESTS = ("tests/imported", "tests/contract", "tests/api")
+#: the contract's, the API layer's (methods, errors and docs of every route), and the typed
+#: client's (generated afresh, it must hold every operation the generator does not name as
+#: left out). The rest of the suite sees no imported route; `relaykit new --spec` below runs
+#: it all once.
+IMPORT_TESTS = ("tests/imported", "tests/contract", "tests/api", "tests/client")
 
 
 def assert_passes_its_own_checks(service: Path, tests: tuple[str, ...] = ()) -> None:
