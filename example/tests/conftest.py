@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 from typing import Any
 
 import pytest
@@ -56,6 +58,9 @@ WORKER_TOKEN = "relay-tests-worker-token"
 
 #: The gunicorn master's log line saying where it listens.
 LISTENING = re.compile(r"Listening at: (http://[0-9.]+:[0-9]+)")
+
+#: Seconds gunicorn may take to say where it listens.
+LISTEN_DEADLINE = 60
 
 #: Paths that serve the docs rather than the API; they are not in the contract.
 DOCS_PATHS = tuple(f"{SERVICE_ROUTES_PREFIX}/{page}" for page in ("openapi.json", "docs", "redoc"))
@@ -297,6 +302,13 @@ def worker_process() -> Iterator[WorkerProcess]:
     started.stop()
 
 
+def _read_lines(stream: IO[str], lines: queue.Queue[str | None]) -> None:
+    """Put each line of ``stream`` in ``lines``, then None at its end."""
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
 @contextmanager
 def _gunicorn(env: dict[str, str]) -> Iterator[str]:
     command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--log-level", "info"]
@@ -304,23 +316,30 @@ def _gunicorn(env: dict[str, str]) -> Iterator[str]:
         command, cwd=CONTRACT_PATH.parent, env=env, stderr=subprocess.PIPE, text=True
     )
     assert process.stderr is not None
-    lines: list[str] = []
+    # Everything it writes is read all along, or a full pipe would block it.
+    lines: queue.Queue[str | None] = queue.Queue()
+    reader = threading.Thread(target=_read_lines, args=(process.stderr, lines))
+    reader.start()
+    seen: list[str] = []
     url = None
-    for line in process.stderr:  # gunicorn's own log lines, until it listens
-        lines.append(line)
-        if match := LISTENING.search(line):
-            url = match.group(1)
-            break
-    # Whatever it writes after must be read, or a full pipe would block it.
-    drain = threading.Thread(target=lambda: [*(process.stderr or ())])
-    drain.start()
+    deadline = time.monotonic() + LISTEN_DEADLINE
     try:
-        assert url is not None, "gunicorn did not start:\n" + "".join(lines)
+        while url is None and (remaining := deadline - time.monotonic()) > 0:
+            line = lines.get(timeout=remaining)
+            if line is None:  # it stopped
+                break
+            seen.append(line)
+            if match := LISTENING.search(line):
+                url = match.group(1)
+    except queue.Empty:
+        pass
+    try:
+        assert url is not None, "gunicorn did not listen:\n" + "".join(seen)
         yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
-        drain.join(timeout=30)
+        reader.join(timeout=30)
         process.stderr.close()
 
 

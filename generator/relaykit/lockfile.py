@@ -32,6 +32,7 @@ def lock(service: Path, *, upgrade: bool = False) -> str:
 
     The versions already locked are kept where they still satisfy pyproject.toml.
 
+    :param service: a rendered service's folder.
     :param upgrade: take the newest versions pyproject.toml allows instead.
     :returns: the lock's text.
     """
@@ -60,16 +61,21 @@ def lock_template(text: str, project_slug: str) -> str:
     if any(syntax in text for syntax in ("{{", "{%", "{#")):
         raise RelaykitError("the lock holds Jinja syntax: the template would not render it")
     head, *entries = text.removesuffix("\n").split(SEPARATOR)
-    (project,) = [entry for entry in entries if package_name(entry) == project_slug]
+    projects = [entry for entry in entries if package_name(entry) == project_slug]
+    if len(projects) != 1:
+        raise RelaykitError(
+            f"the lock has {len(projects)} entries named {project_slug!r}, not the project's one"
+        )
+    (project,) = projects
     if sum(project_slug in entry for entry in [head, *entries]) != 1:
         raise RelaykitError(f"the lock names {project_slug!r} outside the project's entry")
     project = project.replace(f'name = "{project_slug}"', 'name = "{{ project_slug }}"', 1)
     dependencies = [entry for entry in entries if package_name(entry) != project_slug]
     names = [package_name(entry) for entry in dependencies]
-    bounds = ["", *names]
     pieces = [f"{{% set {PROJECT} %}}{SEPARATOR}{project}{{% endset %}}{head}"]
-    for index, lower in enumerate(bounds):
-        upper = bounds[index + 1] if index + 1 < len(bounds) else None
+    # The project's entry may come after the head or after any dependency's entry: each
+    # place gets it when the slug sorts between the names either side.
+    for index, (lower, upper) in enumerate(zip(["", *names], [*names, None], strict=True)):
         if index:
             pieces.append(SEPARATOR + dependencies[index - 1])
         condition = " < ".join(

@@ -68,7 +68,7 @@ def test_hooks_are_local_tools_only() -> None:
     assert [repo["repo"] for repo in config["repos"]] == ["local"]
     hooks = config["repos"][0]["hooks"]
     assert [hook["id"] for hook in hooks] == ["ruff-check", "ruff-format", "mypy", "openapi"]
-    assert {hook["language"] for hook in hooks} == {"system"}
+    assert {hook["language"] for hook in hooks} == {"unsupported"}
 
 
 # Another package name: the openapi hook names it.

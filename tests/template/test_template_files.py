@@ -138,12 +138,23 @@ def test_project_slug_validator_knows_every_locked_distribution() -> None:
     assert not missing, f"add {missing} to project_slug's distributions in copier.yml"
 
 
-def test_make_and_the_image_pin_one_uv_that_the_render_accepts() -> None:
+def test_make_the_image_ci_and_relaykit_pin_one_uv_that_the_render_accepts() -> None:
     makefile = (TEMPLATE / "Makefile.jinja").read_text(encoding="utf-8")
     dockerfile = (TEMPLATE / "Dockerfile.jinja").read_text(encoding="utf-8")
+    workflow = (TEMPLATE / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     pyproject = (TEMPLATE / "pyproject.toml.jinja").read_text(encoding="utf-8")
     (in_make,) = re.findall(r"^UV_VERSION := (\S+)$", makefile, re.MULTILINE)
     (in_image,) = re.findall(r"^ARG UV_VERSION=(\S+)$", dockerfile, re.MULTILINE)
+    in_ci = set(re.findall(r'^ +version: "(\S+)"$', workflow, re.MULTILINE))
+    # relaykit writes the template's lock with its own uv: the same one.
+    (in_relaykit,) = [
+        requirement.removeprefix("uv==")
+        for requirement in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text("utf-8"))[
+            "project"
+        ]["optional-dependencies"]["test"]
+        if requirement.startswith("uv==")
+    ]
     (required,) = re.findall(r'^required-version = "(\S+)"$', pyproject, re.MULTILINE)
-    assert in_make == in_image
+    assert in_ci, "the workflow's setup-uv steps name no uv version"
+    assert {in_make, in_image, in_relaykit} | in_ci == {in_make}
     assert SpecifierSet(required).contains(in_make)
