@@ -259,7 +259,6 @@ def test_members_a_worker_of_your_own_adds_reach_the_client_untyped(
         "item_id": "evt-1",
         "received_at": "2026-01-01T12:00:01+00:00",
         "request_id": "req-1",
-        "traceparent": None,
         "duplicate": False,
         "queue": {"name": "orders", "position": 7},  # not the reference worker's
     }

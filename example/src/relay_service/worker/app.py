@@ -164,13 +164,17 @@ def _is_entry(entry: Any) -> bool:
 
 
 def _receipt(key: str, item: dict[str, Any]) -> dict[str, Any]:
-    # The request id and trace context that came with it, for whoever traces it.
-    return {
-        "key": key,
+    # The request id and trace context that came with it, for whoever traces it; what the
+    # item or its request lacks is left out (the contract has no null for either version).
+    came_with = {
         "item_id": item.get("id"),
-        "received_at": datetime.now(UTC).isoformat(),
         "request_id": request.headers.get("X-Request-ID"),
         "traceparent": request.headers.get("traceparent"),
+    }
+    return {
+        "key": key,
+        "received_at": datetime.now(UTC).isoformat(),
+        **{name: value for name, value in came_with.items() if value is not None},
     }
 
 

@@ -35,23 +35,17 @@ class WorkerReceiptSchema(ma.Schema):
         required=True, metadata={"description": "The idempotency key the item came with."}
     )
     item_id = ma.fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The item's id; null when it had none."},
+        metadata={"description": "The item's id; absent when it had none."},
     )
     received_at = ma.fields.String(
         required=True,
         metadata={"description": "When the worker first took the item.", "format": "date-time"},
     )
     request_id = ma.fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The X-Request-ID the item came with; null without one."},
+        metadata={"description": "The X-Request-ID the item came with; absent without one."},
     )
     traceparent = ma.fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The W3C traceparent the item came with; null without one."},
+        metadata={"description": "The W3C traceparent the item came with; absent without one."},
     )
     duplicate = ma.fields.Boolean(
         required=True,
