@@ -43,6 +43,9 @@ from relay_service.settings import AuthKey
 from relay_service.settings import Settings
 from relay_service.worker import WorkerProcess
 from relay_service.worker import start_worker_process
+from relay_service.worker.rabbitmq import RabbitMQMissingError
+from relay_service.worker.rabbitmq import RabbitMQNode
+from relay_service.worker.rabbitmq import start_rabbitmq_node
 
 #: tests/test_conftest.py runs the leak guard below in a pytest session of its own.
 pytest_plugins = ["pytester"]
@@ -348,6 +351,23 @@ def gunicorn() -> Callable[[dict[str, str]], AbstractContextManager[str]]:
     """``with gunicorn(env) as url:`` the service under gunicorn (gunicorn.conf.py) on a
     free loopback port, with ``env`` as its whole environment, until the block ends."""
     return _gunicorn
+
+
+@pytest.fixture(scope="session")
+def rabbitmq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RabbitMQNode]:
+    """A RabbitMQ node of the session's own, for the ``amqp`` transport's tests.
+
+    Skipped where ``rabbitmq-server`` is not installed, unless ``RELAYKIT_BROKER_TESTS=1``
+    (as relaykit's CI sets it), which makes a missing one fail.
+    """
+    try:
+        node = start_rabbitmq_node(tmp_path_factory.mktemp("rabbitmq"))
+    except RabbitMQMissingError as missing:
+        if os.environ.get("RELAYKIT_BROKER_TESTS") == "1":
+            pytest.fail(f"RELAYKIT_BROKER_TESTS=1, and {missing}", pytrace=False)
+        pytest.skip(str(missing))
+    yield node
+    node.stop()
 
 
 @pytest.fixture

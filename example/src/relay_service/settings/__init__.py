@@ -15,13 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from ..about import AUTH
+from ..about import DISTRIBUTION
 from ..about import HTTP_PORT
 from .parsers import AUTH_MODES
 from .parsers import BATCH_MAX_ITEMS_LIMIT
+from .parsers import TRANSPORTS
 from .parsers import AuthKey
 from .parsers import SettingsError
 from .parsers import parse_auth_mode
 from .parsers import parse_batch_size
+from .parsers import parse_broker_url
+from .parsers import parse_broker_url_file
 from .parsers import parse_byte_count
 from .parsers import parse_count
 from .parsers import parse_drain_seconds
@@ -39,11 +43,13 @@ from .parsers import parse_origins
 from .parsers import parse_paths
 from .parsers import parse_patterns
 from .parsers import parse_port
+from .parsers import parse_queue_name
 from .parsers import parse_redact_paths
 from .parsers import parse_seconds
 from .parsers import parse_step_names
 from .parsers import parse_token
 from .parsers import parse_token_file
+from .parsers import parse_transport
 from .parsers import parse_url
 from .parsers import parse_value_count
 from .parsers import parse_values
@@ -54,6 +60,7 @@ __all__ = [
     "BATCH_MAX_ITEMS_LIMIT",
     "ENV_PREFIX",
     "LOCAL_KEY",
+    "TRANSPORTS",
     "AuthKey",
     "Settings",
     "SettingsError",
@@ -137,13 +144,26 @@ class Settings:
         ``*`` segment matches every item of a list or member of an object.
     :param pipeline_add: ``(path, value)`` pairs set by ``add_fields``; ``{name}``
         in a value is replaced by the setting ``name``.
-    :param worker_url: where the worker takes items.
+    :param transport: how items reach the worker: ``http`` (a 202 means the worker
+        took the item) or ``amqp`` (a 202 means RabbitMQ confirmed it, persisted in
+        :attr:`broker_queue`; docs/transports.md).
+    :param worker_url: where the worker takes items, for ``http``.
     :param worker_token: bearer token sent to the worker; ``""`` sends none.
     :param worker_token_file: a file holding that token instead, such as a Docker or
         Kubernetes secret; read at start-up.
     :param worker_connect_timeout: seconds to wait for a connection to the worker.
     :param worker_read_timeout: seconds to wait for the worker's answer.
     :param worker_pool_size: connections kept open to the worker, per process.
+    :param broker_url: the RabbitMQ to publish to, for ``amqp``, as
+        ``amqp(s)://user:password@host:port/vhost``.
+    :param broker_url_file: a file holding that URL instead, such as a Docker or
+        Kubernetes secret; read at start-up.
+    :param broker_queue: the quorum queue items are published to; its dead letters
+        go to ``<broker_queue>.dead``.
+    :param broker_delivery_limit: deliveries of one message to workers before it is
+        dead-lettered (the queue's ``x-delivery-limit``); the service and the worker
+        declare the queue alike, so both must have the same value.
+    :param broker_prefetch: messages a consuming worker holds unacknowledged at once.
     :param handoff_deadline: seconds a delivery may take, retries included.
     :param handoff_max_attempts: attempts per delivery; ``1`` never retries.
     :param handoff_backoff: base of the exponential wait between attempts, in seconds.
@@ -187,12 +207,20 @@ class Settings:
     pipeline_rename: tuple[tuple[str, str], ...] = _setting((), parse_moves)
     pipeline_redact: tuple[str, ...] = _setting((), parse_redact_paths)
     pipeline_add: tuple[tuple[str, str], ...] = _setting((), parse_values)
+    transport: str = _setting("http", parse_transport)
     worker_url: str = _setting("http://127.0.0.1:8081", parse_url)
     worker_token: str = _setting("", parse_token, secret=True)
     worker_token_file: str = _setting("", parse_token_file, secret=True)
     worker_connect_timeout: float = _setting(1.0, parse_seconds)
     worker_read_timeout: float = _setting(5.0, parse_seconds)
     worker_pool_size: int = _setting(10, parse_count)
+    broker_url: str = _setting(
+        "amqp://guest:guest@127.0.0.1:5672/%2F", parse_broker_url, secret=True
+    )
+    broker_url_file: str = _setting("", parse_broker_url_file, secret=True)
+    broker_queue: str = _setting(f"{DISTRIBUTION}.items", parse_queue_name)
+    broker_delivery_limit: int = _setting(5, parse_count)
+    broker_prefetch: int = _setting(50, parse_count)
     handoff_deadline: float = _setting(10.0, parse_seconds)
     handoff_max_attempts: int = _setting(4, parse_count)
     handoff_backoff: float = _setting(0.1, parse_seconds)
@@ -232,6 +260,11 @@ class Settings:
             raise SettingsError(
                 f"{ENV_PREFIX}WORKER_TOKEN and {ENV_PREFIX}WORKER_TOKEN_FILE are both set: "
                 "give the worker's token one way"
+            )
+        if settings.broker_url_file and f"{ENV_PREFIX}BROKER_URL" in env:
+            raise SettingsError(
+                f"{ENV_PREFIX}BROKER_URL and {ENV_PREFIX}BROKER_URL_FILE are both set: "
+                "give the broker's URL one way"
             )
         ids = [key.id for key in settings.keys]
         if len(set(ids)) != len(ids):
@@ -280,6 +313,12 @@ class Settings:
         """The token sent to the worker: :attr:`worker_token` or the one in
         :attr:`worker_token_file`; ``""`` for none."""
         return self.worker_token or self.worker_token_file
+
+    @property
+    def broker(self) -> str:
+        """The RabbitMQ URL to publish to: :attr:`broker_url_file`'s when set, else
+        :attr:`broker_url`."""
+        return self.broker_url_file or self.broker_url
 
     @property
     def keys(self) -> tuple[AuthKey, ...]:

@@ -59,6 +59,9 @@ KEY_MIN_LENGTH = 16
 #: The most events one batch may hold, whatever RELAY_BATCH_MAX_ITEMS says.
 BATCH_MAX_ITEMS_LIMIT = 1000
 
+#: Ways the service hands items to its worker: over HTTP, or through a RabbitMQ queue.
+TRANSPORTS = ("http", "amqp")
+
 # ASCII digits only: str.isdigit() also takes "²" and "١٢٣".
 _DIGITS = re.compile(r"[0-9]+")
 _TRUE = ("1", "true", "yes", "on")
@@ -73,6 +76,9 @@ _KEY = re.compile(r"[\x21-\x2b\x2d-\x7e]+")
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^`|~0-9A-Za-z-]+")
 #: A browser origin: scheme, host and optional port, with no path.
 _ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+#: A RabbitMQ queue's name: no "amq." prefix (reserved), at most 255 bytes; dots and
+#: colons as names such as "orders.items" use.
+_QUEUE_NAME = re.compile(r"(?!amq\.)[A-Za-z0-9][A-Za-z0-9._:-]{0,199}")
 _ENVIRONMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 #: A URL's host and port: a name or IPv4 address, or an IPv6 address in brackets.
 _HOST_PORT = re.compile(r"(?:\[(?P<ip6>[^\[\]]+)\]|(?P<host>[^\[\]:]+))(?::[0-9]*)?")
@@ -510,3 +516,68 @@ def parse_origins(name: str, raw: str) -> tuple[str, ...]:
                 "(scheme, host and port only), and * must stand alone"
             )
     return tuple(items)
+
+
+def parse_transport(name: str, raw: str) -> str:
+    """Parse how items reach the worker: one of :data:`TRANSPORTS`.
+
+    :raises SettingsError: for anything else.
+    """
+    value = raw.strip().lower()
+    if value not in TRANSPORTS:
+        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(TRANSPORTS)}")
+    return value
+
+
+def parse_broker_url(name: str, raw: str) -> str:
+    """Parse a RabbitMQ URL, e.g. ``amqp://user:password@rabbitmq:5672/%2F``.
+
+    ``amqps`` connects with TLS. Query options are pika's URL parameters, such as
+    ``?heartbeat=30``.
+
+    :raises SettingsError: for anything else; the message never shows the password.
+    """
+    value = raw.strip()
+    try:
+        parts = urlsplit(value)
+        valid = (
+            parts.scheme in ("amqp", "amqps")
+            and _is_authority(parts.netloc)
+            and parts.port != 0  # reading the port checks it: ValueError when out of range
+            and not parts.fragment
+        )
+    except ValueError:
+        valid = False
+    if not valid:
+        # The URL may hold a password: name the variable, not its value.
+        raise SettingsError(
+            f"{name} is not a RabbitMQ URL: expected amqp(s)://user:password@host:port/vhost, "
+            "e.g. amqp://guest:guest@127.0.0.1:5672/%2F"
+        )
+    return value
+
+
+def parse_broker_url_file(name: str, raw: str) -> str:
+    """Read a RabbitMQ URL from a file, such as a Docker or Kubernetes secret; an empty
+    value names no file.
+
+    :raises SettingsError: when the file cannot be read or holds no RabbitMQ URL.
+    """
+    if not raw.strip():
+        return ""
+    return parse_broker_url(name, _read_secret(name, raw, "the broker's URL"))
+
+
+def parse_queue_name(name: str, raw: str) -> str:
+    """Parse a RabbitMQ queue's name, e.g. ``orders.items``.
+
+    :raises SettingsError: for an empty name, one starting ``amq.`` (reserved by
+        RabbitMQ), or one with other characters than letters, digits and ``. _ : -``.
+    """
+    value = raw.strip()
+    if not _QUEUE_NAME.fullmatch(value):
+        raise SettingsError(
+            f"{name}={raw!r}: expected a queue name of letters, digits and . _ : - "
+            "not starting with amq., e.g. orders.items"
+        )
+    return value
