@@ -7,6 +7,7 @@ the reason; with ``RELAYKIT_BENCH_TESTS=1`` (as ``.ci/run`` sets) it fails inste
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,9 @@ pytestmark = pytest.mark.bench
 
 #: Set to 1 to make a missing wrk a failure instead of a skip.
 SWITCH = "RELAYKIT_BENCH_TESTS"
+
+#: Set to 1 to make a missing rabbitmq-server a failure instead of a skip.
+BROKER_SWITCH = "RELAYKIT_BROKER_TESTS"
 
 VARIANTS = [
     "relaykit",
@@ -80,6 +84,32 @@ def test_the_ab_comparison_of_two_revisions_runs() -> None:
     ratio = float(verdict.split("= ")[1].split()[0])
     assert verdict.startswith("api: after / before = ")
     assert ratio > 0
+
+
+def test_the_transports_benchmark_runs_amqp_against_http(tmp_path: Path) -> None:
+    if shutil.which("wrk") is None:
+        missing(SWITCH, "wrk is not installed (apt-get install wrk)", "benchmark tier")
+    if not any(
+        shutil.which("rabbitmq-server", path=folder)
+        for folder in ("/usr/lib/rabbitmq/bin", os.environ.get("PATH", ""))
+    ):
+        missing(BROKER_SWITCH, "rabbitmq-server is not installed", "broker benchmark")
+    result = subprocess.run(
+        [sys.executable, "bench/transports.py", "--rounds", "1", "--seconds", "1",
+         "--out", str(tmp_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    measured = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert list(measured) == ["one event", "batch ingest"]
+    for scenario in measured.values():
+        (only_round,) = scenario["rounds"]
+        assert sorted(only_round) == ["amqp", "http"]
+        assert all(figures["rate"] > 0 for figures in only_round.values())
+        assert scenario["amqp / http"] > 0
 
 
 def test_pipeline_overhead_benchmark_runs() -> None:
