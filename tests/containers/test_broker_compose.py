@@ -191,17 +191,26 @@ def wait_for_messages(stack: Stack, queue: str, count: int) -> None:
     assert held == count, f"{queue} holds {held} messages, not {count}"
 
 
+def wait_healthy(stack: Stack, service: str) -> None:
+    """Poll until the service's container is healthy again (after a start)."""
+    deadline = time.monotonic() + CONSUME_DEADLINE
+    health = stack.container(service)["State"]["Health"]["Status"]
+    while health != "healthy" and time.monotonic() < deadline:
+        health = stack.container(service)["State"]["Health"]["Status"]
+    assert health == "healthy", f"{service} is {health}"
+
+
 def test_the_broker_is_healthy_private_and_the_service_ready_through_it(stack: Stack) -> None:
     for name in ("broker", "api", "worker"):
         assert stack.container(name)["State"]["Health"]["Status"] == "healthy", name
     assert not stack.container("broker")["HostConfig"]["PortBindings"]
+    # The worker's store folder, on its volume, belongs to the image's user.
+    owner = stack.compose("exec", "-T", "worker", "stat", "-c", "%u", "/var/lib/worker")
+    assert owner.strip() == "10001"
     ready = requests.get(f"{stack.url}/readyz", timeout=10)
     assert ready.status_code == 200, ready.text
     # TODO(lead): the name of the broker's readiness check is the publisher's ("broker").
     assert ready.json()["checks"]["broker"] == "ok"
-    assert stack.compose("exec", "-T", "worker", "stat", "-c", "%u", "/var/lib/worker").strip() == (
-        "10001"
-    )
 
 
 def test_an_accepted_event_is_confirmed_by_the_broker_and_consumed(stack: Stack) -> None:
@@ -218,17 +227,21 @@ def test_an_accepted_event_is_confirmed_by_the_broker_and_consumed(stack: Stack)
 
 
 def test_the_broker_holds_events_while_the_worker_is_stopped(stack: Stack) -> None:
-    before = wait_for_keys(stack, set())
+    first = stack.post_event("/v1/events", 99)
+    assert first.status_code == 202, first.text
+    known = first.json()["idempotency_key"]
+    wait_for_keys(stack, {known})
     stack.compose("stop", "worker")
     answers = [stack.post_event("/v1/events", 100 + n) for n in range(HELD)]
     assert [answer.status_code for answer in answers] == [202] * HELD, answers[-1].text
     keys = {answer.json()["idempotency_key"] for answer in answers}
     wait_for_messages(stack, QUEUE, HELD)  # the broker holds them, with no consumer
     stack.compose("start", "worker")
-    after = wait_for_keys(stack, keys)
-    # Each one once: no key twice, the queue drained, and what the worker processed before
-    # its restart still known (its store is on the worker-data volume).
-    # TODO(lead): check against the worker's final /records ("processed" across restarts).
-    assert len(after["keys"]) == len(set(after["keys"]))
-    assert set(before["keys"]) <= set(after["keys"])
+    # Each one once, and what the worker processed before its restart still known (its
+    # store is on the worker-data volume): the store counts an item processed twice as a
+    # difference between what it processed and the keys it holds.
+    # TODO(lead): check against the worker's /records after a restart (keys and "processed").
+    after = wait_for_keys(stack, keys | {known})
+    assert after["processed"] == len(after["keys"]) == len(set(after["keys"]))
     wait_for_messages(stack, QUEUE, 0)
+    wait_healthy(stack, "worker")  # as the other tests here expect it, whatever their order
