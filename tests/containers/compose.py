@@ -24,8 +24,14 @@ COMPOSE_TIMEOUT = 900
 #: The official nginx image a render's compose file runs its proxy on.
 NGINX_IMAGE = "nginx:1.28-alpine"
 
-#: Where the local stand-in for :data:`NGINX_IMAGE` is built from.
-NGINX_STAND_IN = Path(__file__).parent / "nginx"
+#: The official RabbitMQ image a render's docker-compose.broker.yml runs its broker on.
+RABBITMQ_IMAGE = "rabbitmq:4.3-alpine"
+
+#: Where the local stand-ins for those images are built from, by tag.
+STAND_INS = {
+    NGINX_IMAGE: Path(__file__).parent / "nginx",
+    RABBITMQ_IMAGE: Path(__file__).parent / "rabbitmq",
+}
 
 #: Asks the worker from inside its container: it publishes no port.
 ASK_WORKER = """
@@ -40,22 +46,20 @@ print(urllib.request.urlopen(request, timeout=10).read().decode())
 """
 
 
-def ensure_nginx_image() -> None:
-    """Build a stand-in under :data:`NGINX_IMAGE` when the engine has no such image.
+def ensure_image(image: str) -> None:
+    """Build the stand-in of :data:`STAND_INS` under ``image`` when the engine has no such image.
 
-    With no registry to pull the official image from, the stand-in is Debian's nginx
-    arranged like it (see nginx/Dockerfile); an image already there is kept.
+    With no registry to pull the official image from, the stand-in is Debian's package
+    arranged like it (see its Dockerfile); an image already there is kept.
     """
-    found = subprocess.run(
-        ["docker", "image", "inspect", NGINX_IMAGE], capture_output=True, timeout=60
-    )
+    found = subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60)
     if found.returncode == 0:
         return
     built = subprocess.run(
-        ["docker", "build", "--tag", NGINX_IMAGE, str(NGINX_STAND_IN)],
+        ["docker", "build", "--tag", image, str(STAND_INS[image])],
         capture_output=True, text=True, timeout=COMPOSE_TIMEOUT,
     )  # fmt: skip
-    assert built.returncode == 0, f"building the {NGINX_IMAGE} stand-in:\n{built.stderr}"
+    assert built.returncode == 0, f"building the {image} stand-in:\n{built.stderr}"
 
 
 def free_port() -> int:

@@ -13,7 +13,9 @@ from typing import NoReturn
 import pytest
 
 from ..conftest import missing
-from .compose import ensure_nginx_image
+from .compose import NGINX_IMAGE
+from .compose import RABBITMQ_IMAGE
+from .compose import ensure_image
 
 #: Set to 1 to make a missing engine or browser a failure instead of a skip.
 SWITCH = "RELAYKIT_CONTAINER_TESTS"
@@ -41,7 +43,13 @@ def engine(compose_cli: None) -> None:
     """A Docker engine answers, and has the images a render's compose file names."""
     if not _answers(["docker", "info"]):
         _missing("no Docker engine answers (`docker info` failed)")
-    ensure_nginx_image()
+    ensure_image(NGINX_IMAGE)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_image(engine: None) -> None:
+    """The engine has the RabbitMQ image a render's docker-compose.broker.yml names."""
+    ensure_image(RABBITMQ_IMAGE)
 
 
 @pytest.fixture(scope="session")

@@ -23,5 +23,6 @@ def test_docs_build_strictly(tmp_path: Path) -> None:
         "quickstart/index.html",
         "pipeline/index.html",
         "handoff/index.html",
+        "transports/index.html",
     ):
         assert (tmp_path / "site" / page).is_file(), page
