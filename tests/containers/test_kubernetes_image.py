@@ -86,7 +86,10 @@ def pods(
         docker(
             "run", "--detach", "--name", f"{prefix}-worker", "--network", prefix,
             *AS_KUBERNETES_RUNS_IT, "--env", f"RELAY_WORKER_TOKEN={token}",
+            # The demo's emptyDir for the worker's store.
+            "--tmpfs", "/var/lib/worker",
             prefix, "python", "-m", f"{package}.worker", "--host", "0.0.0.0", "--port", "8081",
+            "--store", "/var/lib/worker/receipts.sqlite3",
         )  # fmt: skip
         docker(
             "run", "--detach", "--name", f"{prefix}-api", "--network", prefix,

@@ -37,7 +37,8 @@ def test_dev_server_serves_the_api_and_the_docs(
     service = shutil.copytree(rendered("defaults"), tmp_path / "service")
     with installed(service) as package:
         # The reference worker (make worker), which the service hands events to.
-        worker_command = [sys.executable, "-m", f"{package}.worker", "--port", "0"]
+        store = ["--store", str(tmp_path / "receipts.sqlite3")]
+        worker_command = [sys.executable, "-m", f"{package}.worker", *store, "--port", "0"]
         with running(worker_command, r"worker listening on (\S+)") as (_, worker_url):
             # make dev reads .env: a limit that the event fits and a padded event does not.
             (service / ".env").write_text(

@@ -110,11 +110,14 @@ def refusing_is_permitted(package: str) -> bool:
     return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
 
 
-def stop_under_load(service: Path, package: str, drain_seconds: str) -> dict[str, Any]:
-    """SIGTERM gunicorn's master while clients post events; what everyone saw."""
+def stop_under_load(service: Path, package: str, drain_seconds: str, store: Path) -> dict[str, Any]:
+    """SIGTERM gunicorn's master while clients post events; what everyone saw.
+
+    :param store: the reference worker's store, a file of this run's own.
+    """
     load = Load()
     output: list[str] = []
-    worker = [sys.executable, "-m", f"{package}.worker", "--port", "0"]
+    worker = [sys.executable, "-m", f"{package}.worker", "--store", str(store), "--port", "0"]
     with running(worker, WORKER_ANNOUNCE) as (_, worker_url):
         env = {
             "RELAY_WORKER_URL": worker_url,
@@ -170,12 +173,14 @@ def summary(run: dict[str, Any]) -> str:
     )
 
 
-def test_sigterm_under_load_drains_and_resets_no_one(rendered: Callable[[str], Path]) -> None:
+def test_sigterm_under_load_drains_and_resets_no_one(
+    rendered: Callable[[str], Path], tmp_path: Path
+) -> None:
     service = rendered("defaults")
     with installed(service) as package:
         if not refusing_is_permitted(package):
             pytest.skip("this kernel refuses socket filters to this user")
-        run = stop_under_load(service, package, drain_seconds="3")
+        run = stop_under_load(service, package, "3", tmp_path / "receipts.sqlite3")
     load: Load = run["load"]
     print(f"\ndrain on SIGTERM: {summary(run)}")
     assert run["status"] == 0, run["output"][-3000:]
@@ -222,11 +227,12 @@ def test_another_signal_during_the_drain_stops_at_once(
 
 
 def test_readiness_follows_the_worker_in_every_process_whatever_the_breakers_say(
-    rendered: Callable[[str], Path],
+    rendered: Callable[[str], Path], tmp_path: Path
 ) -> None:
     service = rendered("defaults")
     with installed(service) as package:
-        worker = [sys.executable, "-m", f"{package}.worker", "--port", "0"]
+        store = str(tmp_path / "receipts.sqlite3")
+        worker = [sys.executable, "-m", f"{package}.worker", "--store", store, "--port", "0"]
         with running(worker, WORKER_ANNOUNCE) as (_, worker_url):
             pass  # stopped: only its address is kept, to start it again there
         env = {

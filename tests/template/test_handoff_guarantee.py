@@ -65,7 +65,7 @@ def send_until_accepted(url: str, number: int) -> tuple[str, Counter[int]]:
 
 
 def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves(
-    rendered: Callable[[str], Path],
+    rendered: Callable[[str], Path], tmp_path: Path
 ) -> None:
     service = rendered("defaults")
     # A third of the deliveries fail: 25% answer 503, 5% lose their connection,
@@ -73,7 +73,8 @@ def test_nothing_accepted_is_lost_or_processed_twice_while_the_worker_misbehaves
     faults = ["--fail-ratio", "0.25", "--drop-ratio", "0.05", "--stall-ratio", "0.05",
               "--stall-seconds", "2.0", "--retry-after", "0", "--seed", "7"]  # fmt: skip
     with installed(service) as package:
-        worker_command = [sys.executable, "-m", f"{package}.worker", "--port", "0", *faults]
+        store = ["--store", str(tmp_path / "receipts.sqlite3")]
+        worker_command = [sys.executable, "-m", f"{package}.worker", *store, "--port", "0", *faults]
         with running(worker_command, r"worker listening on (\S+)") as (_, worker_url):
             env = {
                 "RELAY_WORKER_URL": worker_url,

@@ -253,13 +253,14 @@ def until(condition: Callable[[], bool], what: str, deadline: float = 60) -> Non
 
 
 def test_every_counter_is_exact_across_four_processes_and_a_dead_one_counts_once(
-    rendered: Callable[[str], Path],
+    rendered: Callable[[str], Path], tmp_path: Path
 ) -> None:
     if not SHM.is_dir():
         pytest.skip("gunicorn.conf.py keeps the metrics in /dev/shm only where it exists")
     service = rendered("defaults")
     with installed(service) as package:
-        worker_command = [sys.executable, "-m", f"{package}.worker", "--port", "0"]
+        store = ["--store", str(tmp_path / "receipts.sqlite3")]
+        worker_command = [sys.executable, "-m", f"{package}.worker", *store, "--port", "0"]
         with running(worker_command, r"worker listening on (\S+)") as (_, worker_url):
             env = {
                 "RELAY_WORKER_URL": worker_url,

@@ -60,7 +60,8 @@ def test_schemathesis_finds_no_failure_in_the_default_render(
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG.format(prefix=read_answers(service)["api_version_prefix"]))
     with installed(service) as package:
-        worker_command = [sys.executable, "-m", f"{package}.worker", "--port", "0"]
+        store = ["--store", str(tmp_path / "receipts.sqlite3")]
+        worker_command = [sys.executable, "-m", f"{package}.worker", *store, "--port", "0"]
         with running(worker_command, r"worker listening on (\S+)") as (_, worker_url):
             env = {"RELAY_WORKER_URL": worker_url, "RELAY_LOG_LEVEL": "WARNING"}
             gunicorn = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0",

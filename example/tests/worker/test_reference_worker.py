@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from relay_service.worker import ReceiptStore
 from relay_service.worker import WorkerProcess
 
 
@@ -120,14 +119,6 @@ def test_fault_switches_are_checked(worker: WorkerProcess) -> None:
             assert error.code == 422
 
 
-def test_the_store_forgets_the_oldest_keys_beyond_its_capacity() -> None:
-    store = ReceiptStore(capacity=2)
-    for key in ("a", "b", "c"):
-        store.record(key, {"key": key})
-    assert store.snapshot() == {"keys": ["b", "c"], "processed": 3}
-    assert store.record("b", {"key": "other"}) == ({"key": "b"}, False)
-
-
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
@@ -165,7 +156,8 @@ def test_the_token_may_come_from_a_file(tmp_path: Path) -> None:
         "RELAY_WORKER_TOKEN_FILE": str(token),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "relay_service.worker", "--port", "0"],
+        [sys.executable, "-m", "relay_service.worker", "--port", "0",
+         "--store", str(tmp_path / "receipts.sqlite3")],
         stdout=subprocess.PIPE, text=True, env=environment,
     )  # fmt: skip
     assert process.stdout is not None

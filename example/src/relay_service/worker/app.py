@@ -11,7 +11,9 @@ import socket
 import time
 from datetime import UTC
 from datetime import datetime
+from typing import TYPE_CHECKING
 from typing import Any
+from typing import TypeGuard
 
 from flask import Flask
 from flask import Response
@@ -23,9 +25,20 @@ from ..api.problems import problem_response
 from ..observability.request_id import install_request_id
 from .faults import Dice
 from .faults import Faults
+from .store import IN_MEMORY
 from .store import ReceiptStore
 
-__all__ = ["IDEMPOTENCY_KEY_HEADER", "WorkerState", "create_worker_app"]
+if TYPE_CHECKING:
+    from .consumer import ConsumerStatus
+
+__all__ = [
+    "IDEMPOTENCY_KEY_HEADER",
+    "WorkerState",
+    "create_worker_app",
+    "make_receipt",
+    "refusal",
+    "valid_key",
+]
 
 #: Header that names a delivery; a delivery sent again with it is processed once.
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -41,17 +54,20 @@ class WorkerState:
     store: ReceiptStore
     faults: Faults
     dice: Dice
+    #: What the queue's consumer does, when the worker consumes one (``RELAY_TRANSPORT=amqp``).
+    consumer: ConsumerStatus | None = None
 
 
 # No token means anyone may call, as documented.
 def create_worker_app(  # nosec B107
-    faults: Faults | None = None, capacity: int = 100_000, token: str = ""
+    faults: Faults | None = None, store: ReceiptStore | None = None, token: str = ""
 ) -> Flask:
     """Build a reference worker.
 
     :param faults: how it misbehaves; ``None`` for not at all. ``PUT /faults``
         changes them while it runs.
-    :param capacity: how many idempotency keys it remembers.
+    :param store: where it keeps the idempotency keys it processed; ``None`` for a
+        store in memory, gone with the app (for in-process tests).
     :param token: the bearer token every call but ``GET /livez`` must carry (the
         service sends ``RELAY_WORKER_TOKEN``); ``""`` lets anyone call.
     """
@@ -59,7 +75,8 @@ def create_worker_app(  # nosec B107
     # Its problems carry the request id the service forwarded, as the service's do.
     install_request_id(app)
     faults = faults or Faults()
-    state = WorkerState(ReceiptStore(capacity), faults, Dice(faults.seed))
+    store = store if store is not None else ReceiptStore(IN_MEMORY)
+    state = WorkerState(store, faults, Dice(faults.seed))
     app.extensions["worker"] = state
     expected = hashlib.sha256(token.encode()).digest()
 
@@ -89,7 +106,7 @@ def create_worker_app(  # nosec B107
     def take_item() -> Response:
         """Take one item, named by its ``Idempotency-Key``."""
         key = request.headers.get(IDEMPOTENCY_KEY_HEADER, "")
-        if not 0 < len(key) <= 200:
+        if not valid_key(key):
             return _problem(400, f"Send an {IDEMPOTENCY_KEY_HEADER} header of 1-200 characters.")
         item = _json_object("item")
         misbehaved = _misbehave(state)
@@ -98,10 +115,10 @@ def create_worker_app(  # nosec B107
         known = state.store.get(key)
         if known is not None:  # processed before: the same answer, whatever the switches say now
             return _json({**known, "duplicate": True}, 200)
-        refused = _refusal(state.faults, item)
+        refused = refusal(state.faults, item)
         if refused:
             return _problem(422, refused)
-        receipt, new = state.store.record(key, _receipt(key, item))
+        receipt, new = state.store.record(key, _request_receipt(key, item))
         _maybe_stall(state)
         return _json({**receipt, "duplicate": not new}, 201 if new else 200)
 
@@ -117,11 +134,13 @@ def create_worker_app(  # nosec B107
             return misbehaved
         results = []
         for entry in entries:
-            refused = "" if state.store.get(entry["key"]) else _refusal(state.faults, entry["item"])
+            refused = "" if state.store.get(entry["key"]) else refusal(state.faults, entry["item"])
             if refused:
                 results.append({"key": entry["key"], "status": "rejected", "reason": refused})
                 continue
-            receipt, new = state.store.record(entry["key"], _receipt(entry["key"], entry["item"]))
+            receipt, new = state.store.record(
+                entry["key"], _request_receipt(entry["key"], entry["item"])
+            )
             accepted = {**receipt, "duplicate": not new}
             results.append({"key": entry["key"], "status": "accepted", "receipt": accepted})
         _maybe_stall(state)
@@ -129,13 +148,16 @@ def create_worker_app(  # nosec B107
 
     @app.get("/records")
     def records() -> Response:
-        """What the worker processed: the keys it remembers and how many items."""
-        return _json(state.store.snapshot())
+        """What the worker processed: the keys it remembers and how many items; with a
+        consumer, what it does (``consumer``: ``consuming``, ``refused`` ...)."""
+        return _json(_records(state))
 
     @app.delete("/records")
     def forget_records() -> Response:
         state.store.clear()
-        return _json(state.store.snapshot())
+        if state.consumer is not None:
+            state.consumer.reset()
+        return _json(_records(state))
 
     @app.get("/faults")
     def current_faults() -> Response:
@@ -154,23 +176,35 @@ def create_worker_app(  # nosec B107
     return app
 
 
+def _records(state: WorkerState) -> dict[str, Any]:
+    records = state.store.snapshot()
+    if state.consumer is not None:
+        records["consumer"] = state.consumer.snapshot()
+    return records
+
+
+def valid_key(key: object) -> TypeGuard[str]:
+    """Whether ``key`` may name a delivery: a string of 1-200 characters."""
+    return isinstance(key, str) and 0 < len(key) <= 200
+
+
 def _is_entry(entry: Any) -> bool:
     return (
         isinstance(entry, dict)
-        and isinstance(entry.get("key"), str)
-        and 0 < len(entry["key"]) <= 200
+        and valid_key(entry.get("key"))
         and isinstance(entry.get("item"), dict)
     )
 
 
-def _receipt(key: str, item: dict[str, Any]) -> dict[str, Any]:
-    # The request id and trace context that came with it, for whoever traces it; what the
-    # item or its request lacks is left out (the contract has no null for either version).
-    came_with = {
-        "item_id": item.get("id"),
-        "request_id": request.headers.get("X-Request-ID"),
-        "traceparent": request.headers.get("traceparent"),
-    }
+def make_receipt(
+    key: str, item: dict[str, Any], request_id: Any = None, traceparent: Any = None
+) -> dict[str, Any]:
+    """The receipt of a processed item: its key, when, and what came with it.
+
+    The item's id, the request id and trace context, for whoever traces it; what the
+    item or its request lacked is left out (the contract has no null for either version).
+    """
+    came_with = {"item_id": item.get("id"), "request_id": request_id, "traceparent": traceparent}
     return {
         "key": key,
         "received_at": datetime.now(UTC).isoformat(),
@@ -178,7 +212,14 @@ def _receipt(key: str, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _refusal(faults: Faults, item: dict[str, Any]) -> str:
+def _request_receipt(key: str, item: dict[str, Any]) -> dict[str, Any]:
+    return make_receipt(
+        key, item, request.headers.get("X-Request-ID"), request.headers.get("traceparent")
+    )
+
+
+def refusal(faults: Faults, item: dict[str, Any]) -> str:
+    """Why the worker refuses ``item`` under ``faults``; ``""`` when it takes it."""
     if faults.reject_field and item.get(faults.reject_field) is True:
         return f"The item is marked {faults.reject_field}: true, so this worker refuses it."
     return ""

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess  # nosec B404
 import sys
+import tempfile
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = ["WorkerProcess", "start_worker_process"]
@@ -20,11 +24,17 @@ __all__ = ["WorkerProcess", "start_worker_process"]
 
 @dataclass(frozen=True)
 class WorkerProcess:
-    """A running reference worker: its URL, its token, and a small JSON client for its controls."""
+    """A running reference worker: its URL, its token, its store, and a small JSON client
+    for its controls.
+
+    :param temporary: a folder of its own holding :attr:`store`, removed when it stops.
+    """
 
     url: str
     process: subprocess.Popen[str]
     token: str = ""
+    store: Path | None = None
+    temporary: Path | None = None
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """Send a JSON request to the worker and decode its JSON answer.
@@ -43,26 +53,47 @@ class WorkerProcess:
     def stop(self) -> None:
         """Stop the worker (SIGTERM) and wait for it."""
         self.process.terminate()
+        self._ended()
+
+    def kill(self) -> None:
+        """Kill the worker (SIGKILL), as a crash would, and wait for it."""
+        self.process.kill()
+        self._ended()
+
+    def _ended(self) -> None:
         self.process.wait(timeout=30)
         if self.process.stdout is not None:
             self.process.stdout.close()
+        if self.temporary is not None:
+            shutil.rmtree(self.temporary, ignore_errors=True)
 
 
-def start_worker_process(*arguments: str, token: str = "") -> WorkerProcess:
-    """Start ``python -m <package>.worker --port 0 ARGUMENTS`` and wait until it listens.
+def start_worker_process(
+    *arguments: str,
+    token: str = "",
+    store: Path | None = None,
+    environment: Mapping[str, str] | None = None,
+) -> WorkerProcess:
+    """Start ``python -m <package>.worker --port 0 --store STORE ARGUMENTS`` and wait until
+    it listens.
 
     :param token: the bearer token it requires; ``""`` for none.
+    :param store: the SQLite file of the keys it processed; a worker started again on
+        the same file processes none of them again. ``None`` gives it a file of its own
+        in a temporary folder, removed when it stops.
+    :param environment: variables set for it besides this process's, e.g.
+        ``RELAY_TRANSPORT=amqp`` and ``RELAY_BROKER_URL`` to make it consume a queue.
     """
     package = __package__ or "worker"
+    temporary = None
+    if store is None:
+        temporary = Path(tempfile.mkdtemp(prefix="worker-store-"))
+        store = temporary / "receipts.sqlite3"
     # The token given here, whatever this process's environment names.
-    environment = {**os.environ, "RELAY_WORKER_TOKEN": token}
-    environment.pop("RELAY_WORKER_TOKEN_FILE", None)
-    process = subprocess.Popen(  # nosec B603
-        [sys.executable, "-m", package, "--port", "0", *arguments],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=environment,
-    )
+    variables = {**os.environ, **(environment or {}), "RELAY_WORKER_TOKEN": token}
+    variables.pop("RELAY_WORKER_TOKEN_FILE", None)
+    command = [sys.executable, "-m", package, "--port", "0", "--store", str(store), *arguments]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=variables)  # nosec B603
     if process.stdout is None:  # never: stdout is a pipe
         raise RuntimeError("the worker's output is not readable")
     line = process.stdout.readline()  # printed once the worker takes connections
@@ -70,5 +101,8 @@ def start_worker_process(*arguments: str, token: str = "") -> WorkerProcess:
         process.kill()
         process.wait(timeout=30)
         process.stdout.close()
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
         raise RuntimeError(f"the worker did not start: {line!r}")
-    return WorkerProcess(line.removeprefix("worker listening on ").strip(), process, token)
+    url = line.removeprefix("worker listening on ").strip()
+    return WorkerProcess(url, process, token, store, temporary)

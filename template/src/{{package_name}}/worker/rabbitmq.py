@@ -82,6 +82,7 @@ class RabbitMQNode:
             "RABBITMQ_MNESIA_BASE": str(self.directory / "data"),
             "RABBITMQ_LOG_BASE": str(self.directory / "log"),
             "RABBITMQ_CONFIG_FILE": str(self.directory / "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(self.directory / "advanced.config"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.directory / "enabled_plugins"),
             "RABBITMQ_PID_FILE": str(self.directory / "rabbitmq.pid"),
         }
@@ -139,6 +140,32 @@ class RabbitMQNode:
         self.stop()
         self.start()
 
+    def queue_counts(self, queue: str) -> tuple[int, int]:
+        """How many messages of ``queue`` wait, and how many consumers hold unacknowledged."""
+        listed = self.ctl(
+            "list_queues", "--quiet", "--no-table-headers",
+            "name", "messages_ready", "messages_unacknowledged",
+        )  # fmt: skip
+        for line in listed.splitlines():
+            name, ready, unacknowledged = line.split("\t")
+            if name == queue:
+                return int(ready), int(unacknowledged)
+        raise LookupError(f"RabbitMQ has no queue {queue!r}")
+
+    def close_connections(self, name: str) -> int:
+        """Close the client connections named ``name`` (pika's ``connection_name``), as a
+        lost network would; how many there were."""
+        listed = self.ctl(
+            "list_connections", "--quiet", "--no-table-headers", "pid", "client_properties"
+        )
+        closed = 0
+        for line in listed.splitlines():
+            pid, _, properties = line.partition("\t")
+            if f'{{"connection_name","{name}"}}' in properties:
+                self.ctl("close_connection", pid, "closed by a test")
+                closed += 1
+        return closed
+
 
 def start_rabbitmq_node(directory: Path) -> RabbitMQNode:
     """Start a node keeping everything in ``directory`` (which must exist), on free ports.
@@ -158,5 +185,10 @@ def start_rabbitmq_node(directory: Path) -> RabbitMQNode:
     # No plugins; guest may log in over loopback only, RabbitMQ's default.
     (directory / "enabled_plugins").write_text("[].\n", encoding="utf-8")
     (directory / "rabbitmq.conf").write_text(f"listeners.tcp.default = {port}\n", encoding="utf-8")
+    # Quorum queues report their counts (rabbitmqctl list_queues) every tick: 5 s by
+    # default, which a test polling them would wait for.
+    (directory / "advanced.config").write_text(
+        "[{rabbit, [{quorum_tick_interval, 250}]}].\n", encoding="utf-8"
+    )
     node.start()
     return node

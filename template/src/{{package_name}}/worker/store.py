@@ -1,62 +1,162 @@
 # Managed by relaykit: "copier update" merges the template's changes into this file.
-"""What the worker processed, by idempotency key: bounded, thread-safe, first write wins."""
+"""What the worker processed, by idempotency key, in a SQLite file that outlives the worker.
+
+Each new key is committed (and fsynced) before the worker answers or acks, so a
+worker killed right after its answer or its ack still knows the key when it starts
+again on the same file, and processes a redelivery of it as a duplicate.
+"""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
-from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-__all__ = ["ReceiptStore"]
+__all__ = ["IN_MEMORY", "ReceiptStore"]
+
+#: The path of a store kept in memory only, gone with its process: for in-process tests.
+IN_MEMORY = ":memory:"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS receipts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL UNIQUE,
+    receipt TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('processed', 0), ('kept', 0);
+"""
 
 
 class ReceiptStore:
-    """Receipts by idempotency key, forgetting the oldest beyond ``capacity``.
+    """Receipts by idempotency key, in a SQLite file, forgetting the oldest beyond ``capacity``.
 
     A key seen again gets the receipt it got the first time, and its item is not
-    processed again. ``processed`` counts every item ever processed: while no key
-    was forgotten, it equals the number of keys, and any difference is an item
-    processed twice.
+    processed again: the first write wins, in one transaction, whichever thread or
+    process writes it. ``processed`` counts every item ever processed, kept in the
+    file too: while no key was forgotten, it equals the number of keys, and any
+    difference is an item processed twice. The oldest keys are those first recorded.
 
+    The file is in WAL mode with ``synchronous=FULL``: a commit returns once the
+    write-ahead log is fsynced. WAL with ``NORMAL`` would survive a killed worker
+    already (the operating system keeps what was written), but not a host that
+    loses power right after the worker acked: the broker would have forgotten the
+    message and the worker the key. ``FULL`` costs one fsync per new key; a
+    duplicate writes nothing.
+
+    :param path: the SQLite file, created with its folder when missing; :data:`IN_MEMORY`
+        for a store that is gone with its process.
     :param capacity: how many keys to remember, at least 1.
     """
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(self, path: Path | str, capacity: int = 100_000) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
+        self.path = path
         self.capacity = capacity
-        self.processed = 0
+        if str(path) != IN_MEMORY:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection, used under the lock by every thread; transactions are begun
+        # and committed explicitly (autocommit mode), as BEGIN IMMEDIATE needs.
+        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
-        self._receipts: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        with self._lock:
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=FULL")
+            # Another process on the same file waits for its write lock instead of failing.
+            self._connection.execute("PRAGMA busy_timeout=10000")
+            with self._transaction():
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self._connection.execute(statement)
+                self._forget_beyond_capacity()
 
     def record(self, key: str, receipt: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """Keep ``receipt`` for ``key`` unless the key was seen before.
+        """Keep ``receipt`` for ``key`` unless the key was seen before; committed on return.
 
         :returns: the receipt kept for the key, and whether it was new.
         """
         with self._lock:
-            kept = self._receipts.get(key)
+            kept = self._receipt(key)  # a duplicate reads only, and writes nothing
             if kept is not None:
-                self._receipts.move_to_end(key)
                 return kept, False
-            self.processed += 1
-            self._receipts[key] = receipt
-            if len(self._receipts) > self.capacity:
-                self._receipts.popitem(last=False)
+        with self._lock, self._transaction():
+            inserted = self._connection.execute(
+                "INSERT OR IGNORE INTO receipts (key, receipt) VALUES (?, ?)",
+                (key, json.dumps(receipt)),
+            ).rowcount
+            if not inserted:
+                return self._receipt(key) or receipt, False
+            self._connection.execute(
+                "UPDATE counters SET value = value + 1 WHERE name IN ('processed', 'kept')"
+            )
+            self._forget_beyond_capacity()
             return receipt, True
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The receipt kept for ``key``, if the item was processed."""
         with self._lock:
-            return self._receipts.get(key)
+            return self._receipt(key)
 
     def snapshot(self) -> dict[str, Any]:
         """The keys remembered, oldest first, and how many items were processed."""
-        with self._lock:
-            return {"keys": list(self._receipts), "processed": self.processed}
+        with self._lock, self._transaction("DEFERRED"):  # one view of both tables
+            keys = [
+                key for (key,) in self._connection.execute("SELECT key FROM receipts ORDER BY seq")
+            ]
+            return {"keys": keys, "processed": self._counter("processed")}
 
     def clear(self) -> None:
         """Forget everything, as a fresh worker would."""
+        with self._lock, self._transaction():
+            self._connection.execute("DELETE FROM receipts")
+            self._connection.execute("UPDATE counters SET value = 0")
+
+    def close(self) -> None:
+        """Close the file; the store is unusable afterwards."""
         with self._lock:
-            self._receipts.clear()
-            self.processed = 0
+            self._connection.close()
+
+    def _receipt(self, key: str) -> dict[str, Any] | None:
+        row = self._connection.execute(
+            "SELECT receipt FROM receipts WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        kept: dict[str, Any] = json.loads(row[0])
+        return kept
+
+    def _counter(self, name: str) -> int:
+        (value,) = self._connection.execute(
+            "SELECT value FROM counters WHERE name = ?", (name,)
+        ).fetchone()
+        return int(value)
+
+    def _forget_beyond_capacity(self) -> None:
+        excess = self._counter("kept") - self.capacity
+        if excess > 0:
+            self._connection.execute(
+                "DELETE FROM receipts WHERE seq IN (SELECT seq FROM receipts ORDER BY seq LIMIT ?)",
+                (excess,),
+            )
+            self._connection.execute(
+                "UPDATE counters SET value = value - ? WHERE name = 'kept'", (excess,)
+            )
+
+    @contextmanager
+    def _transaction(self, kind: str = "IMMEDIATE") -> Iterator[None]:
+        # Immediate: the write lock is taken first, so two processes on one file never
+        # both find a key new.
+        self._connection.execute(f"BEGIN {kind}")
+        try:
+            yield
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
