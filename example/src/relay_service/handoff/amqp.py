@@ -445,7 +445,7 @@ class BrokerPublisher:
         try:
             session = self._current()
         except HandoffError:
-            return self._last_reason
+            return self._last_reason or "broker connection closed"
         if not session.settled.wait(READY_TIMEOUT):
             return "broker connecting"
         if session.failure is not None:
