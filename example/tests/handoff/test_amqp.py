@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -48,6 +49,18 @@ def until(condition: Callable[[], bool], what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, f"still not {what}"
         time.sleep(0.05)
+
+
+def blocking(publish: Callable[[int], object]) -> BrokerBlocked:
+    """Call ``publish(1)``, ``publish(2)``... until it raises :class:`BrokerBlocked`."""
+    deadline = time.monotonic() + POLL_DEADLINE
+    for n in itertools.count(1):
+        assert time.monotonic() < deadline, "still not blocked"
+        try:
+            publish(n)
+        except BrokerBlocked as blocked:
+            return blocked
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture
@@ -203,18 +216,18 @@ def test_a_blocked_broker_fails_publishes_fast_until_it_unblocks(
     publisher.deliver({}, "key-0", HEADERS)
     rabbitmq.ctl("set_vm_memory_high_watermark", "0")
     try:
-        # RabbitMQ blocks the connection as it publishes during the alarm, and says so.
-        with pytest.raises(BrokerBlocked) as blocked:
-            publisher.deliver({}, "key-1", HEADERS)
-        assert blocked.value.status == 503
-        assert blocked.value.retry_after
+        # The alarm takes effect, then RabbitMQ blocks the connection as it publishes
+        # during it, and says so: what it took before is confirmed as usual.
+        blocked = blocking(lambda n: publisher.deliver({}, f"key-{n}", HEADERS))
+        assert blocked.status == 503
+        assert blocked.retry_after
         assert publisher.ready() == "broker blocked (memory or disk alarm)"
         with pytest.raises(BrokerBlocked):  # now without publishing at all
-            publisher.deliver({}, "key-2", HEADERS)
+            publisher.deliver({}, "key-blocked", HEADERS)
     finally:
         rabbitmq.ctl("set_vm_memory_high_watermark", "0.4")
     until(lambda: publisher.ready() == "", "unblocked")
-    assert publisher.deliver({}, "key-2", HEADERS)["key"] == "key-2"
+    assert publisher.deliver({}, "key-after", HEADERS)["key"] == "key-after"
     assert publisher.breaker.state == "closed"
 
 
@@ -243,6 +256,28 @@ def test_threads_sharing_a_publisher_each_get_their_own_confirms(
     bodies = [json.loads(body) for _, body in queue_messages(rabbitmq, publisher.queue)]
     assert sorted(body["id"] for body in bodies) == sorted(receipts)
     assert len(bodies) == 8 * 50
+
+
+def test_a_lost_connection_is_replaced_on_a_later_publish(
+    publish: Callable[..., BrokerPublisher], rabbitmq: RabbitMQNode
+) -> None:
+    publisher = publish()
+    publisher.deliver({"id": "before"}, "key-before", HEADERS)
+    rabbitmq.ctl("close_all_connections", "closed by the test")
+    receipt: dict[str, Any] | None = None
+    lost: list[BrokerUnavailable] = []  # publishes that met the closing connection
+    deadline = time.monotonic() + POLL_DEADLINE
+    while receipt is None:
+        assert time.monotonic() < deadline, "no new connection"
+        try:
+            receipt = publisher.deliver({"id": "after"}, "key-after", HEADERS)
+        except BrokerUnavailable as error:
+            lost.append(error)
+    assert all(error.retry_after for error in lost)
+    assert publisher.ready() == ""
+    keys = [properties.message_id for properties, _ in queue_messages(rabbitmq, publisher.queue)]
+    assert keys[0] == "key-before"
+    assert set(keys) == {"key-before", "key-after"}  # a resend may have queued it twice
 
 
 def test_a_closed_publisher_stops_its_thread(publish: Callable[..., BrokerPublisher]) -> None:

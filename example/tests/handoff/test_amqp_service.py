@@ -178,7 +178,12 @@ def test_a_blocked_broker_is_a_503_and_not_ready_until_it_unblocks(
     assert client.post(EVENTS, json=event(0)).status_code == 202
     rabbitmq.ctl("set_vm_memory_high_watermark", "0")
     try:
-        response = client.post(EVENTS, json=event(1))
+        # Once the alarm takes effect, RabbitMQ blocks the connection as it publishes.
+        deadline = time.monotonic() + 30
+        number = 1
+        while (response := client.post(EVENTS, json=event(number))).status_code == 202:
+            assert time.monotonic() < deadline, "still not blocked"
+            number += 1
         assert response.status_code == 503
         assert response.headers["Retry-After"]
         ready = client.get("/readyz")
@@ -190,7 +195,7 @@ def test_a_blocked_broker_is_a_503_and_not_ready_until_it_unblocks(
     while client.get("/readyz", anonymous=True).status_code != 200:
         assert time.monotonic() < deadline, "the broker did not unblock"
         time.sleep(0.05)
-    assert client.post(EVENTS, json=event(1)).status_code == 202
+    assert client.post(EVENTS, json=event(number)).status_code == 202
 
 
 def test_gunicorn_threads_publish_each_event_once(

@@ -64,6 +64,10 @@ __all__ = ["BrokerPublisher"]
 
 log = logging.getLogger(__name__)
 
+# pika narrates each step of every connection at INFO; this module logs the changes
+# that matter to an operator (unreachable, lost, refused queues, blocked, returned).
+logging.getLogger("pika").setLevel(logging.WARNING)
+
 #: Retry-After of a 503 over amqp, in seconds, unless a reconnection's backoff is longer.
 RETRY_AFTER = 1
 
