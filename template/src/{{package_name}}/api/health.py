@@ -53,8 +53,9 @@ def readyz() -> Any:
     after SIGTERM (check ``drain``). With ``RELAY_TRANSPORT=http`` the check is
     ``worker``: the worker does not answer its ``/livez``. With ``amqp`` it is
     ``broker``: this process has no connection to RabbitMQ, and cannot open one
-    within half a second, with the queues declared, or RabbitMQ blocks publishers
-    (a memory or disk alarm). The circuit breaker plays no part.
+    within half a second, with the queues declared, or RabbitMQ has blocked its
+    publishing (a memory or disk alarm) until it unblocks. The circuit breaker plays
+    no part.
     """
     handoff = client().ready() or "ok"
     drain = "draining" if DRAIN.draining else "ok"
