@@ -12,7 +12,7 @@ import pytest
 from flask import jsonify
 
 from relay_service import create_app
-from relay_service.handoff.client import _json_value
+from relay_service.handoff.client import json_value
 from relay_service.json_encoding import encode_json
 from relay_service.observability.logs import json_line
 from relay_service.settings import Settings
@@ -37,17 +37,17 @@ VALUES = {
 
 def test_every_value_a_payload_holds_is_sent_to_the_worker_exactly() -> None:
     for name, (value, expected) in VALUES.items():
-        assert json.loads(encode_json({name: value}, _json_value)) == {name: expected}, name
+        assert json.loads(encode_json({name: value}, json_value)) == {name: expected}, name
 
 
 def test_orjson_writes_what_it_can_and_the_standard_library_the_rest() -> None:
-    assert encode_json({"a": [1, 2]}, _json_value) == b'{"a":[1,2]}'
-    assert encode_json({"a": 2**70}, _json_value) == b'{"a":%d}' % 2**70
+    assert encode_json({"a": [1, 2]}, json_value) == b'{"a":[1,2]}'
+    assert encode_json({"a": 2**70}, json_value) == b'{"a":%d}' % 2**70
 
 
 def test_a_value_json_has_no_type_for_is_refused() -> None:
     with pytest.raises(TypeError, match="object cannot be sent to the worker"):
-        encode_json({"a": object()}, _json_value)
+        encode_json({"a": object()}, json_value)
 
 
 def test_answers_keep_big_integers_and_keys_that_are_no_strings() -> None:

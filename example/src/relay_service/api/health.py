@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask import current_app
 
+from ..handoff import READINESS_CHECKS
 from ..serving import DRAIN
 from .blueprint import Blueprint
 from .intake.delivery import client
@@ -44,15 +46,23 @@ def livez() -> dict[str, Any]:
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, schema=HealthSchema, description="Not ready: see the failing check.")
 def readyz() -> Any:
-    """Readiness: this replica can take traffic: its worker answers, and it is not stopping.
+    """Readiness: this replica can take traffic: what it hands items to can take them,
+    and it is not stopping.
 
-    Not ready (503) while the worker does not answer its ``/livez`` (check ``worker``),
-    and while the replica drains after SIGTERM (check ``drain``). Every process of
-    the replica answers alike: its circuit breaker plays no part.
+    Not ready (503) while the handoff cannot take items, and while the replica drains
+    after SIGTERM (check ``drain``). With ``RELAY_TRANSPORT=http`` the check is
+    ``worker``: the worker does not answer its ``/livez``. With ``amqp`` it is
+    ``broker``: this process has no connection to RabbitMQ, and cannot open one
+    within half a second, with the queues declared, or RabbitMQ has blocked its
+    publishing (a memory or disk alarm) until it unblocks. The circuit breaker plays
+    no part.
     """
-    worker = client().ready() or "ok"
+    handoff = client().ready() or "ok"
     drain = "draining" if DRAIN.draining else "ok"
-    checks = {"drain": drain, "worker": worker}
-    if worker != "ok" or drain != "ok":
+    checks = {
+        "drain": drain,
+        READINESS_CHECKS[current_app.extensions["settings"].transport]: handoff,
+    }
+    if handoff != "ok" or drain != "ok":
         return {"status": "not ready", "checks": checks}, 503
     return {"status": "ready", "checks": checks}

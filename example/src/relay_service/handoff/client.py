@@ -38,7 +38,7 @@ from .errors import WorkerUnavailable
 from .policy import RetryPolicy
 from .policy import is_retry_status
 
-__all__ = ["IDEMPOTENCY_KEY_HEADER", "HandoffClient"]
+__all__ = ["IDEMPOTENCY_KEY_HEADER", "READY_TIMEOUT", "HandoffClient", "json_value"]
 
 #: The worker contract's paths: one item, and several in one call.
 ITEMS_PATH = "/items"
@@ -119,6 +119,13 @@ class HandoffClient:
                 self._session, self._pid = session, os.getpid()
             return self._session
 
+    def close(self) -> None:
+        """Close this process's pooled connections; the next delivery opens new ones."""
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
     def deliver(
         self, item: Mapping[str, Any], key: str, headers: Mapping[str, str]
     ) -> dict[str, Any]:
@@ -198,7 +205,7 @@ class HandoffClient:
     def _breaking(self, path: str, body: Any, headers: Mapping[str, str]) -> requests.Response:
         # Before asking the breaker: an item that cannot be sent must not leave a
         # half-open breaker waiting for a probe that never reports back.
-        data = encode_json(body, _json_value)
+        data = encode_json(body, json_value)
         if not self.breaker.allow():
             raise BreakerOpen(
                 "The worker keeps failing; deliveries fail fast for a while.",
@@ -268,7 +275,8 @@ class HandoffClient:
         raise WorkerRejected(f"The worker refused the item: {_reason(answer)}")
 
 
-def _json_value(value: Any) -> str:
+def json_value(value: Any) -> str:
+    """Write what orjson cannot as JSON: for :func:`~..json_encoding.encode_json`."""
     # Validated payloads hold what marshmallow loads: dates and times, UUIDs, decimals
     # (orjson writes most of them itself, as these lines do).
     if isinstance(value, datetime | date | time_of_day):

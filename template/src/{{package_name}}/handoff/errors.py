@@ -1,12 +1,25 @@
 # Managed by relaykit: "copier update" merges the template's changes into this file.
 """Why a delivery was not acknowledged; each error carries the answer it becomes.
 
-No ``requests`` exception leaves ``handoff/``: the client turns them into these.
+No ``requests`` or ``pika`` exception leaves ``handoff/``: the transports turn
+them into these. Over ``amqp`` every failure is a retryable 503: the worker
+de-duplicates by idempotency key, so sending an item again is always harmless.
 """
 
 from __future__ import annotations
 
-__all__ = ["BreakerOpen", "HandoffError", "WorkerRejected", "WorkerTimeout", "WorkerUnavailable"]
+__all__ = [
+    "BreakerOpen",
+    "BrokerBlocked",
+    "BrokerUnavailable",
+    "HandoffError",
+    "MessageNacked",
+    "MessageUnconfirmed",
+    "MessageUnroutable",
+    "WorkerRejected",
+    "WorkerTimeout",
+    "WorkerUnavailable",
+]
 
 
 class HandoffError(Exception):
@@ -51,3 +64,38 @@ class WorkerRejected(HandoffError):
 
     status = 502
     reason = "worker_rejected"
+
+
+class BrokerUnavailable(WorkerUnavailable):
+    """RabbitMQ could not be reached, its connection was lost before the confirm,
+    or it refused the queues' declaration: 503."""
+
+    reason = "broker_down"
+
+
+class BrokerBlocked(WorkerUnavailable):
+    """RabbitMQ blocks publishers (a memory or disk alarm): 503, until it unblocks."""
+
+    reason = "broker_blocked"
+
+
+class MessageNacked(WorkerUnavailable):
+    """RabbitMQ refused the message (a nack): 503; it may take it when sent again."""
+
+    reason = "broker_nack"
+
+
+class MessageUnroutable(WorkerUnavailable):
+    """RabbitMQ returned the message: no queue took it (the queue is gone): 503."""
+
+    reason = "unroutable"
+
+
+class MessageUnconfirmed(WorkerUnavailable):
+    """RabbitMQ did not confirm the message within the deadline: 503.
+
+    The message may still be queued; a resend is harmless, as the worker
+    de-duplicates by key, and a 503 with ``Retry-After`` tells the client to send it.
+    """
+
+    reason = "timeout"

@@ -88,6 +88,10 @@ REJECTION_REASONS = (
     "worker_down",
     "breaker_open",
     "timeout",
+    "broker_down",
+    "broker_blocked",
+    "broker_nack",
+    "unroutable",
     "other",
 )
 

@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from json.encoder import encode_basestring_ascii
 from typing import Any
 from typing import TypeVar
@@ -19,7 +20,9 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import BadRequest
 
 from ...handoff import IDEMPOTENCY_KEY_HEADER
-from ...handoff import HandoffClient
+from ...handoff import Handoff
+from ...handoff import HandoffError
+from ...handoff import make_handoff
 from ...observability.request_id import REQUEST_ID_HEADER
 from ...observability.request_id import current_request_id
 from ...observability.request_id import is_valid_request_id
@@ -49,13 +52,14 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 
 def install_handoff(app: Flask, settings: Settings) -> None:
-    """Give the app its handoff client; its session is made per process, on first use."""
-    app.extensions[HANDOFF] = HandoffClient(settings)
+    """Give the app the transport ``RELAY_TRANSPORT`` names; it connects per process,
+    on first use."""
+    app.extensions[HANDOFF] = make_handoff(settings)
 
 
-def client() -> HandoffClient:
-    """The current app's handoff client."""
-    handoff: HandoffClient = current_app.extensions[HANDOFF]
+def client() -> Handoff:
+    """The current app's transport."""
+    handoff: Handoff = current_app.extensions[HANDOFF]
     return handoff
 
 
@@ -104,8 +108,10 @@ def hand_off(item: Mapping[str, Any], key: str) -> dict[str, Any]:
     return client().deliver(item, key, forwarded_headers())
 
 
-def hand_off_batch(entries: list[tuple[str, Mapping[str, Any]]]) -> list[dict[str, Any]]:
-    """Deliver several items in one call; the worker's result for each."""
+def hand_off_batch(
+    entries: list[tuple[str, Mapping[str, Any]]],
+) -> Sequence[dict[str, Any] | HandoffError]:
+    """Deliver several items together; for each, the worker's result or why it was not taken."""
     return client().deliver_batch(entries, forwarded_headers())
 
 

@@ -114,12 +114,13 @@ def accept_batch(pipeline: str, items: list[Item]) -> dict[str, Any]:
 
 def run_batch(pipeline: str, items: list[Item], context: Context) -> dict[str, Any]:
     """Run the app's pipeline ``pipeline`` over each valid item of a batch, then
-    hand every item that went through to the worker in one call.
+    hand every item that went through over together (one call to the worker, or
+    one message each to the broker).
 
     An invalid item, one a step refuses, or one the worker refuses is rejected
     with its own problem; the others go on. When the worker does not acknowledge
     the call, every item that was to be delivered is rejected with that problem,
-    and may be sent again.
+    and may be sent again; so is each message the broker did not confirm.
 
     :returns: a batch receipt: counts by status, and one result per item.
     """
@@ -177,20 +178,21 @@ def _result(
 
 
 def _deliver(deliveries: list[tuple[dict[str, Any], str, Payload]]) -> list[str]:
-    """Hand the items over in one call and complete their results in place; the
+    """Hand the items over together and complete their results in place; the
     reason of each item that was not taken."""
     try:
         answers = hand_off_batch([(key, payload) for _, key, payload in deliveries])
     except HandoffError as error:
-        problem = handoff_problem(error)
-        if error.retry_after is not None:
-            problem["retry_after"] = error.retry_after
+        problem = _retryable_problem(error)
         for result, _, _ in deliveries:
             result.update(status="rejected", problem=problem)
         return [error.reason] * len(deliveries)
     rejections = []
     for (result, key, _), answer in zip(deliveries, answers, strict=True):
-        if answer.get("status") == "accepted":
+        if isinstance(answer, HandoffError):  # this item alone was not taken; send it again
+            result.update(status="rejected", problem=_retryable_problem(answer))
+            rejections.append(answer.reason)
+        elif answer.get("status") == "accepted":
             result.update(
                 status="accepted", idempotency_key=key, worker_receipt=answer.get("receipt", {})
             )
@@ -201,3 +203,11 @@ def _deliver(deliveries: list[tuple[dict[str, Any], str, Payload]]) -> list[str]
             result.update(status="rejected", problem=handoff_problem(refused))
             rejections.append(refused.reason)
     return rejections
+
+
+def _retryable_problem(error: HandoffError) -> dict[str, Any]:
+    """The problem of items that were not handed over, with ``retry_after`` when known."""
+    problem = handoff_problem(error)
+    if error.retry_after is not None:
+        problem["retry_after"] = error.retry_after
+    return problem
