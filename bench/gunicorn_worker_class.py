@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 from example_service import install_example
@@ -105,6 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         package = install_example(scratch)
         worker = [sys.executable, "-m", f"{package}.worker", "--port", "0",
+                  "--store", str(Path(scratch) / "receipts.sqlite3"),
                   "--stall-ratio", "1", "--stall-seconds", str(args.latency)]  # fmt: skip
         results = {}
         with serving(worker, r"worker listening on (\S+)", {}) as worker_url:

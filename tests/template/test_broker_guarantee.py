@@ -5,7 +5,7 @@ killed, and when the worker is down for the whole run and started afterwards."""
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import sys
 import threading
 import time
@@ -84,7 +84,7 @@ def broker(
     """
     service = rendered("defaults")
     with installed(service) as package:
-        rabbitmq = importlib.import_module(f"{package}.worker.rabbitmq")
+        rabbitmq = load_module(service / "src" / package / "worker" / "rabbitmq.py")
         try:
             node = rabbitmq.start_rabbitmq_node(tmp_path_factory.mktemp("rabbitmq"))
         except rabbitmq.RabbitMQMissingError as error:
@@ -93,6 +93,18 @@ def broker(
             yield Broker(package, service, node)
         finally:
             node.stop()
+
+
+def load_module(path: Path) -> Any:
+    """The module in ``path``: the render's package is installed for its subprocesses,
+    after this interpreter read its site folders. The node helper needs only the stdlib."""
+    spec = importlib.util.spec_from_file_location(f"render_{path.stem}", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 class Load:
@@ -193,7 +205,8 @@ def assert_exactly_once(
     print(
         f"\nsent {EVENTS} events in {sum(load.statuses.values())} requests: "
         f"{dict(sorted(load.statuses.items()))}; the worker processed {seen['processed']}, "
-        f"duplicates processed {duplicates}; left in the queue {ready}, dead-lettered {dead}"
+        f"duplicates processed {duplicates}, duplicates acked unprocessed "
+        f"{seen['consumer']['duplicates']}; left in the queue {ready}, dead-lettered {dead}"
     )
     assert len(accepted) == EVENTS
     assert set(seen["keys"]) == accepted

@@ -51,7 +51,10 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
 def settings(rabbitmq: RabbitMQNode) -> Settings:
     """Settings naming the session's RabbitMQ and a queue of this test's own."""
     return Settings(
-        broker_url=rabbitmq.url, broker_queue=f"test-{uuid.uuid4().hex}", broker_prefetch=5
+        broker_url=rabbitmq.url,
+        broker_queue=f"test-{uuid.uuid4().hex}",
+        broker_prefetch=5,
+        broker_delivery_limit=3,  # a message failing on purpose is dead-lettered soon
     )
 
 
@@ -67,6 +70,7 @@ def start_consumer(settings: Settings) -> Iterator[StartConsumer]:
             "RELAY_BROKER_URL": settings.broker_url,
             "RELAY_BROKER_QUEUE": settings.broker_queue,
             "RELAY_BROKER_PREFETCH": str(settings.broker_prefetch),
+            "RELAY_BROKER_DELIVERY_LIMIT": str(settings.broker_delivery_limit),
         }
         worker = start_worker_process(*options, store=store, environment=environment)
         started.append(worker)

@@ -219,7 +219,7 @@ class Settings:
     )
     broker_url_file: str = _setting("", parse_broker_url_file, secret=True)
     broker_queue: str = _setting(f"{DISTRIBUTION}.items", parse_queue_name)
-    broker_delivery_limit: int = _setting(5, parse_count)
+    broker_delivery_limit: int = _setting(20, parse_count)
     broker_prefetch: int = _setting(50, parse_count)
     handoff_deadline: float = _setting(10.0, parse_seconds)
     handoff_max_attempts: int = _setting(4, parse_count)
