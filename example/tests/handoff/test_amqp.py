@@ -22,6 +22,7 @@ from relay_service.handoff import BrokerUnavailable
 from relay_service.handoff import HandoffError
 from relay_service.handoff import MessageNacked
 from relay_service.handoff import MessageUnroutable
+from relay_service.handoff import amqp
 from relay_service.settings import Settings
 from relay_service.worker.rabbitmq import RabbitMQNode
 
@@ -137,15 +138,18 @@ def test_nacked_messages_are_rejected_each_on_its_own(
         '{"max-length": 1}',
     )
     try:
-        outcomes: list[Any] = []
-        for n in range(5):  # a quorum queue goes over its limit, then refuses
+        # The policy takes effect a moment later; then the queue is over its limit.
+        deadline = time.monotonic() + POLL_DEADLINE
+        nacked: MessageNacked | None = None
+        for n in itertools.count():
+            assert time.monotonic() < deadline, "still not nacked"
             try:
-                outcomes.append(publisher.deliver({}, f"key-{n}", HEADERS))
-            except MessageNacked as nacked:
-                outcomes.append(nacked)
+                publisher.deliver({}, f"key-{n}", HEADERS)
+            except MessageNacked as refused:
+                nacked = refused
                 break
-        assert isinstance(outcomes[-1], MessageNacked)
-        assert outcomes[-1].retry_after
+        assert nacked is not None
+        assert nacked.retry_after
         results = publisher.deliver_batch([("key-a", {}), ("key-b", {})], HEADERS)
     finally:
         rabbitmq.ctl("clear_policy", publisher.queue)
@@ -169,8 +173,10 @@ def test_a_message_no_queue_takes_is_never_confirmed_as_taken(
 
 
 def test_a_dead_broker_fails_fast_and_is_not_hammered(
-    publish: Callable[..., BrokerPublisher], rabbitmq: RabbitMQNode
+    publish: Callable[..., BrokerPublisher], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A backoff no test outlasts: the second delivery falls within it however slow the machine.
+    monkeypatch.setattr(amqp, "RECONNECT_BACKOFF", (60.0, 60.0))
     publisher = publish(broker_url="amqp://guest:guest@127.0.0.1:9/%2F", breaker_failures=100)
     with pytest.raises(BrokerUnavailable) as first:
         publisher.deliver({}, "key-0", HEADERS)
@@ -180,6 +186,16 @@ def test_a_dead_broker_fails_fast_and_is_not_hammered(
     # Within the backoff no connection is tried: the same answer, without a new session.
     with pytest.raises(BrokerUnavailable, match="tries again shortly"):
         publisher.deliver({}, "key-0", HEADERS)
+
+
+def test_a_refused_login_is_named_as_such(
+    publish: Callable[..., BrokerPublisher], rabbitmq: RabbitMQNode
+) -> None:
+    publisher = publish(broker_url=rabbitmq.url.replace("guest:guest@", "guest:wrong@"))
+    with pytest.raises(BrokerUnavailable, match="refused the service's login") as refused:
+        publisher.deliver({}, "key-0", HEADERS)
+    assert refused.value.retry_after
+    assert publisher.ready() == "broker refused the login"
 
 
 def test_the_breaker_opens_on_a_dead_broker(publish: Callable[..., BrokerPublisher]) -> None:
@@ -286,3 +302,24 @@ def test_a_closed_publisher_stops_its_thread(publish: Callable[..., BrokerPublis
     assert any(thread.name == "relay-amqp-io" for thread in threading.enumerate())
     publisher.close()
     assert not any(thread.name == "relay-amqp-io" for thread in threading.enumerate())
+
+
+def test_a_returned_message_is_told_apart_from_another_with_its_key() -> None:
+    # Two messages of one key in flight (a client's retry): the queue is deleted between
+    # them, so the second comes back unroutable and is acked at once, before the first.
+    # Driven through the I/O thread's callbacks, as pika calls them, on a session that
+    # never connects.
+    session = amqp._Session.__new__(amqp._Session)
+    session.queue, session._returned = "items", set()
+    first, second = (
+        amqp._Message("key-1", b"{}", pika.BasicProperties(message_id="key-1")) for _ in range(2)
+    )
+    for tag, message in ((1, first), (2, second)):
+        message.properties.correlation_id = str(tag)
+    session._pending = {1: first, 2: second}
+    returned = pika.spec.Basic.Return(312, "NO_ROUTE", "", "items")
+    session._on_return(None, returned, second.properties, b"{}")
+    session._on_confirm(pika.frame.Method(1, pika.spec.Basic.Ack(delivery_tag=2)))
+    session._on_confirm(pika.frame.Method(1, pika.spec.Basic.Ack(delivery_tag=1)))
+    assert isinstance(second.future.result(), MessageUnroutable)
+    assert isinstance(first.future.result(), str)  # the time of its confirm

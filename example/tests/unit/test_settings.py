@@ -252,6 +252,9 @@ def test_an_empty_list_setting_switches_its_step_off() -> None:
         ("RELAY_PORT", "0", "RELAY_PORT='0': expected a TCP port from 1 to 65535"),
         ("RELAY_PORT", "65536", "RELAY_PORT='65536': expected a TCP port from 1 to 65535"),
         ("RELAY_WEB_WORKERS", "0", "RELAY_WEB_WORKERS='0': expected a whole number"),
+        ("RELAY_TRANSPORT", "kafka", "RELAY_TRANSPORT='kafka': expected one of http, amqp"),
+        ("RELAY_BROKER_QUEUE", "amq.items", "RELAY_BROKER_QUEUE='amq.items': expected a queue"),
+        ("RELAY_BROKER_QUEUE", "", "RELAY_BROKER_QUEUE='': expected a queue name"),
     ],
 )
 def test_settings_reject_a_bad_value_naming_the_variable(
@@ -334,6 +337,34 @@ def test_the_worker_token_comes_from_the_variable_or_a_file(tmp_path: Path) -> N
     assert Settings.from_env({"RELAY_WORKER_TOKEN": "t0ken"}).worker_bearer_token == "t0ken"
     with pytest.raises(SettingsError, match="RELAY_WORKER_TOKEN and RELAY_WORKER_TOKEN_FILE"):
         Settings.from_env({"RELAY_WORKER_TOKEN": "t0ken", "RELAY_WORKER_TOKEN_FILE": str(token)})
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://user:s3cret@rabbitmq:5672/", "RELAY_BROKER_URL is not a RabbitMQ URL"),
+        ("amqp://user:s3cret@:5672/", "RELAY_BROKER_URL is not a RabbitMQ URL"),
+        ("amqp://user:s3cret@rabbitmq:5672/%2F?hartbeat=30", "option pika cannot use"),
+        ("amqp://user:s3cret@rabbitmq:5672/%2F?heartbeat=often", "option pika cannot use"),
+    ],
+)
+def test_a_bad_broker_url_is_refused_without_its_password(url: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message) as refused:
+        Settings.from_env({"RELAY_BROKER_URL": url})
+    assert "s3cret" not in str(refused.value)
+
+
+def test_the_broker_url_comes_from_the_variable_or_a_file(tmp_path: Path) -> None:
+    url = tmp_path / "broker-url"
+    url.write_text("amqps://relay:s3cret@rabbitmq:5671/orders\n", encoding="utf-8")
+    from_file = Settings.from_env({"RELAY_BROKER_URL_FILE": str(url)})
+    assert from_file.broker == "amqps://relay:s3cret@rabbitmq:5671/orders"
+    assert "s3cret" not in repr(from_file)
+    assert Settings.from_env({"RELAY_BROKER_URL": "amqp://rabbitmq"}).broker == "amqp://rabbitmq"
+    with pytest.raises(SettingsError, match="RELAY_BROKER_URL and RELAY_BROKER_URL_FILE"):
+        Settings.from_env(
+            {"RELAY_BROKER_URL": "amqp://rabbitmq", "RELAY_BROKER_URL_FILE": str(url)}
+        )
 
 
 @pytest.mark.parametrize(

@@ -64,9 +64,10 @@ __all__ = ["BrokerPublisher"]
 
 log = logging.getLogger(__name__)
 
-# pika narrates each step of every connection at INFO; this module logs the changes
-# that matter to an operator (unreachable, lost, refused queues, blocked, returned).
-logging.getLogger("pika").setLevel(logging.WARNING)
+# pika narrates each step of every connection, and logs a failed one as several ERROR
+# lines; this module logs, once, the changes that matter to an operator (unreachable,
+# refused credentials, lost, refused queues, blocked, returned).
+logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 #: Retry-After of a 503 over amqp, in seconds, unless a reconnection's backoff is longer.
 RETRY_AFTER = 1
@@ -103,6 +104,18 @@ def _blocked() -> BrokerBlocked:
     )
 
 
+def _refused_login(error: BaseException) -> bool:
+    """Whether a connection failed on its user, password or virtual host (403 ACCESS_REFUSED)."""
+    refusals = (
+        pika.exceptions.AuthenticationError,
+        pika.exceptions.ProbableAuthenticationError,
+        pika.exceptions.ProbableAccessDeniedError,
+    )
+    if isinstance(error, pika.exceptions.ConnectionClosedByBroker):
+        return bool(error.reply_code == 403)
+    return isinstance(error, refusals)
+
+
 def _again(error: HandoffError) -> HandoffError:
     """A fresh copy of ``error``, so that no two threads raise one exception object."""
     return type(error)(error.detail, retry_after=error.retry_after)
@@ -121,8 +134,6 @@ class _Session:
         self._settings = settings
         #: Set once the session is ready or has failed; ``failure`` says which.
         self.settled = threading.Event()
-        #: Set when the I/O thread has ended, with nothing left pending.
-        self.ended = threading.Event()
         self.failure: HandoffError | None = None
         #: Why the session cannot publish, for /readyz; "" while it can.
         self.reason = "broker connecting"
@@ -174,19 +185,22 @@ class _Session:
     def _run(self) -> None:
         try:
             self._connection.ioloop.start()
+        except Exception as error:  # a bug or pika's: the session ends, the next one replaces it
+            log.error("The RabbitMQ connection's I/O thread failed: %r", error)
         finally:
+            self._fail(
+                "broker connection lost",
+                BrokerUnavailable("The connection to RabbitMQ was lost.", retry_after=RETRY_AFTER),
+            )
             with self._lock:
                 self._alive = False
                 left = self._queued + list(self._pending.values())
                 self._queued, self._pending = [], {}
-            error = self.failure or BrokerUnavailable(
-                "The connection to RabbitMQ was lost.", retry_after=RETRY_AFTER
-            )
+            assert self.failure is not None  # nosec B101
             for message in left:
-                message.settle(_again(error))
+                message.settle(_again(self.failure))
             self.settled.set()
             self._connection.ioloop.close()
-            self.ended.set()
 
     def _fail(self, reason: str, error: HandoffError) -> None:
         # The first failure names the session's end; later ones follow from it.
@@ -197,11 +211,21 @@ class _Session:
         connection.channel(on_open_callback=self._on_channel)
 
     def _on_open_error(self, connection: pika.BaseConnection, error: BaseException) -> None:
-        log.warning("RabbitMQ could not be reached: %r", error)
-        self._fail(
-            "broker unreachable",
-            BrokerUnavailable("RabbitMQ could not be reached.", retry_after=RETRY_AFTER),
-        )
+        if _refused_login(error):
+            log.error("RabbitMQ refused the service's login (RELAY_BROKER_URL): %r", error)
+            self._fail(
+                "broker refused the login",
+                BrokerUnavailable(
+                    "RabbitMQ refused the service's login; the operators must fix it.",
+                    retry_after=RETRY_AFTER,
+                ),
+            )
+        else:
+            log.warning("RabbitMQ could not be reached: %r", error)
+            self._fail(
+                "broker unreachable",
+                BrokerUnavailable("RabbitMQ could not be reached.", retry_after=RETRY_AFTER),
+            )
         connection.ioloop.stop()
 
     def _on_closed(self, connection: pika.BaseConnection, reason: BaseException) -> None:
@@ -309,11 +333,17 @@ class _Session:
                 BrokerUnavailable("The channel to RabbitMQ is closed.", retry_after=RETRY_AFTER)
             )
             return
+        # The channel's next delivery tag names this publish, so that a basic.return
+        # (which carries properties, not the tag) finds its message even when two
+        # messages in flight share a key.
+        message.properties.correlation_id = str(self._tag + 1)
         try:
             channel.basic_publish("", self.queue, message.body, message.properties, mandatory=True)
         except pika.exceptions.AMQPError as error:
             message.settle(
-                BrokerUnavailable(f"RabbitMQ could not be written to: {error}.", retry_after=1)
+                BrokerUnavailable(
+                    f"RabbitMQ could not be written to: {error}.", retry_after=RETRY_AFTER
+                )
             )
             return
         self._tag += 1
@@ -326,16 +356,10 @@ class _Session:
         properties: pika.BasicProperties,
         body: bytes,
     ) -> None:
-        # The broker sends a message's basic.return before its ack, and in publishing
-        # order: the first pending message with that key not yet returned is the one.
-        tag = next(
-            (
-                tag
-                for tag, message in self._pending.items()
-                if message.key == properties.message_id and tag not in self._returned
-            ),
-            None,
-        )
+        # The broker sends a message's basic.return before its ack; the correlation id
+        # is the delivery tag it was published with.
+        published = properties.correlation_id or ""
+        tag = int(published) if published.isdecimal() else None
         log.error(
             "RabbitMQ returned message %s as unroutable (%s %s): is queue %s gone?",
             properties.message_id,
@@ -343,7 +367,7 @@ class _Session:
             method.reply_text,
             self.queue,
         )
-        if tag is not None:
+        if tag in self._pending:
             self._returned.add(tag)
 
     def _on_confirm(self, frame: pika.frame.Method) -> None:
@@ -479,8 +503,9 @@ class BrokerPublisher:
             if session is None:
                 wait_for = self._retry_at - time.monotonic()
                 if wait_for > 0 or self._exiting:
+                    why = self._last_reason or "broker unreachable"
                     raise BrokerUnavailable(
-                        "RabbitMQ could not be reached; the service tries again shortly.",
+                        f"RabbitMQ cannot take items ({why}); the service tries again shortly.",
                         retry_after=max(RETRY_AFTER, math.ceil(wait_for)),
                     )
                 session = self._session = _Session(self._parameters(), self.settings)

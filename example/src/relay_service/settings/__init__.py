@@ -151,7 +151,8 @@ class Settings:
     :param worker_token: bearer token sent to the worker; ``""`` sends none.
     :param worker_token_file: a file holding that token instead, such as a Docker or
         Kubernetes secret; read at start-up.
-    :param worker_connect_timeout: seconds to wait for a connection to the worker.
+    :param worker_connect_timeout: seconds to wait for a connection to the worker, or
+        to RabbitMQ with ``amqp``.
     :param worker_read_timeout: seconds to wait for the worker's answer.
     :param worker_pool_size: connections kept open to the worker, per process.
     :param broker_url: the RabbitMQ to publish to, for ``amqp``, as

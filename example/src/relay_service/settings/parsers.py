@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+import pika
+
 __all__ = [
     "AUTH_MODES",
     "BATCH_MAX_ITEMS_LIMIT",
@@ -554,6 +556,15 @@ def parse_broker_url(name: str, raw: str) -> str:
             f"{name} is not a RabbitMQ URL: expected amqp(s)://user:password@host:port/vhost, "
             "e.g. amqp://guest:guest@127.0.0.1:5672/%2F"
         )
+    try:
+        # pika reads the query's options only when it connects: check them now.
+        pika.URLParameters(value)
+    except (TypeError, ValueError) as error:
+        # pika's message names the option (and its value: options hold no password).
+        raise SettingsError(
+            f"{name} has an option pika cannot use ({str(error).splitlines()[0]}): a RabbitMQ "
+            "URL takes pika's URLParameters options, e.g. ?heartbeat=30"
+        ) from None
     return value
 
 
