@@ -197,18 +197,20 @@ def _is_entry(entry: Any) -> bool:
 
 
 def make_receipt(
-    key: str, item: dict[str, Any], request_id: Any = None, traceparent: Any = None
+    key: str, item: dict[str, Any], request_id: object = None, traceparent: object = None
 ) -> dict[str, Any]:
     """The receipt of a processed item: its key, when, and what came with it.
 
-    The item's id, the request id and trace context, for whoever traces it; what the
-    item or its request lacked is left out (the contract has no null for either version).
+    The item's id, the request id and trace context, for whoever traces it, each kept
+    only when it is a string, as the contract says: what the item or its request lacked
+    is left out (the contract has no null for either version), and so is a value of
+    another type, such as the bytes pika gives for a message header that is not UTF-8.
     """
     came_with = {"item_id": item.get("id"), "request_id": request_id, "traceparent": traceparent}
     return {
         "key": key,
         "received_at": datetime.now(UTC).isoformat(),
-        **{name: value for name, value in came_with.items() if value is not None},
+        **{name: value for name, value in came_with.items() if isinstance(value, str)},
     }
 
 

@@ -13,17 +13,28 @@ thread-safe) and takes the messages one at a time, with manual acks and at most
 - ``reject_field``: dead-lettered;
 - else recorded in the store, committed, and only then acked (after ``stall_seconds``
   for a share ``stall_ratio``). A worker killed between the commit and the ack gets
-  the message again and acks it as a duplicate: it is never processed twice.
+  the message again and acks it as a duplicate: it is never processed twice;
+- the store fails (``sqlite3.Error``, such as a file locked for longer than the store's
+  timeout): requeued, and the next message waits a little, longer while the store keeps
+  failing; a store that fails for more than ``RELAY_BROKER_DELIVERY_LIMIT`` deliveries
+  of a message has RabbitMQ dead-letter it;
+- any other exception processing it (say, a body nested too deep for ``json``):
+  dead-lettered, logged with its traceback.
 
-When the broker goes away the thread connects again, backing off up to
-:data:`MAX_BACKOFF` seconds, and goes on consuming.
+Nothing one message does closes the connection. When the broker goes away the thread
+connects again, backing off up to :data:`MAX_BACKOFF` seconds, and goes on consuming;
+the same for a queue declared elsewhere with other arguments, or credentials RabbitMQ
+refuses, each logged as such.
 
 Several workers may consume one queue: RabbitMQ hands each message to one consumer
-at a time, and prefetch bounds what each holds. De-duplication, though, is per
-store: a message redelivered to another replica (its first consumer died before the
-ack) is processed again unless the replicas share one store, or keys are sharded so
-that each key always reaches the same replica. The reference worker keeps one store
-per replica and does not solve that; a worker of your own with a shared database does.
+at a time, and prefetch bounds what each holds. De-duplication is per store, so the
+replicas share one: a message redelivered to another replica (its first consumer died
+before the ack), or a client's retry taken by another one, is then known to it. Workers
+on one host share the SQLite file (compose's ``worker-data`` volume under
+``--scale worker=N``): ``BEGIN IMMEDIATE`` and WAL make that safe between processes.
+Replicas that each have a store of their own, such as the Kubernetes demo's pods (an
+emptyDir each), may process such a message twice; across hosts, a store every replica
+reaches (a database) replaces the SQLite file.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ import json
 import logging
 import os
 import random
+import sqlite3
 import threading
 from typing import Any
 
@@ -55,11 +67,21 @@ from .app import make_receipt
 from .app import refusal
 from .app import valid_key
 
-__all__ = ["FIRST_BACKOFF", "MAX_BACKOFF", "Consumer", "ConsumerStatus", "declare_queues"]
+__all__ = [
+    "FIRST_BACKOFF",
+    "MAX_BACKOFF",
+    "Consumer",
+    "ConsumerStatus",
+    "QueueMismatchError",
+    "declare_queues",
+]
 
 #: The first and the longest wait, in seconds, before connecting again to the broker.
 FIRST_BACKOFF = 0.2
 MAX_BACKOFF = 5.0
+
+#: RabbitMQ's reply code for a queue declared again with other arguments.
+PRECONDITION_FAILED = 406
 
 _log = logging.getLogger(__name__)
 
@@ -103,6 +125,17 @@ class ConsumerStatus:
             }
 
 
+class QueueMismatchError(Exception):
+    """A queue exists already with other arguments than these settings give it."""
+
+    def __init__(self, queue: str, reply: str) -> None:
+        super().__init__(
+            f"the queue {queue} is declared with other arguments than RELAY_BROKER_* give it "
+            f"(RabbitMQ: {reply}); give the service and the worker the same settings, or "
+            "move its messages and delete it"
+        )
+
+
 class Consumer:
     """Consumes ``settings.broker_queue`` into ``state``'s store, in a thread of its own.
 
@@ -120,6 +153,8 @@ class Consumer:
         self._lock = threading.Lock()
         self._connection: pika.BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
+        # How long the next message waits after the store failed; 0 while it works.
+        self._store_backoff = 0.0
         self._thread = threading.Thread(target=self._run, name="worker-consumer")
 
     def start(self) -> None:
@@ -152,7 +187,7 @@ class Consumer:
             try:
                 self._consume()
             except Exception as error:  # whatever happened, connect again, and say why
-                _log.warning("the consumer lost the broker (%r); connecting again", error)
+                _log_trouble(error)
             if self.status.snapshot()["consuming"]:
                 delay = FIRST_BACKOFF  # it was connected: the broker is back
             self.status.set_consuming(False)
@@ -190,7 +225,27 @@ class Consumer:
     ) -> None:
         if self._stopping.is_set():  # stopping: left unacked, RabbitMQ delivers it again
             return
-        state, tag = self.state, method.delivery_tag
+        tag = method.delivery_tag
+        try:
+            self._take(channel, tag, properties, body)
+        except pika.exceptions.AMQPError:
+            raise  # the channel or the connection: _run connects again
+        except sqlite3.Error as error:
+            # Such as a file another process holds locked: the message waits in the queue.
+            _log.error("the worker's store failed (%s); the message goes back to the queue", error)
+            self.status.count("requeued")
+            channel.basic_nack(tag, requeue=True)
+            self._store_backoff = min(MAX_BACKOFF, max(FIRST_BACKOFF, self._store_backoff * 2))
+            # Jittered, as connecting again is; stop() cuts it short. Short enough that
+            # pika's heartbeats, which wait meanwhile, are not missed.
+            self._stopping.wait(self._store_backoff * random.uniform(0.5, 1.5))  # nosec B311
+        except Exception as error:  # this message's own trouble: the others go on
+            self._dead_letter(channel, tag, "processing it raised an exception", error)
+
+    def _take(
+        self, channel: BlockingChannel, tag: int, properties: BasicProperties, body: bytes
+    ) -> None:
+        state = self.state
         headers = properties.headers or {}
         key = headers.get(IDEMPOTENCY_KEY_PROPERTY)
         item = _json_object(body)
@@ -213,6 +268,7 @@ class Consumer:
             key, item, headers.get(REQUEST_ID_PROPERTY), headers.get(TRACEPARENT_PROPERTY)
         )
         _, new = state.store.record(key, receipt)
+        self._store_backoff = 0.0
         if not new:  # taken meanwhile over HTTP
             self.status.count("duplicates")
         if state.dice.roll(state.faults.stall_ratio):
@@ -220,18 +276,49 @@ class Consumer:
             self._stopping.wait(state.faults.stall_seconds)
         channel.basic_ack(tag)
 
-    def _dead_letter(self, channel: BlockingChannel, tag: int, reason: str) -> None:
-        _log.warning("dead-lettering a message: %s", reason)
+    def _dead_letter(
+        self, channel: BlockingChannel, tag: int, reason: str, error: Exception | None = None
+    ) -> None:
+        if error is None:
+            _log.warning("dead-lettering a message: %s", reason)
+        else:  # a bug, or a message no check foresaw: its traceback
+            _log.error("dead-lettering a message: %s", reason, exc_info=error)
         self.status.count("refused")
         channel.basic_nack(tag, requeue=False)
 
 
 def declare_queues(channel: BlockingChannel, settings: Settings) -> None:
-    """Declare the items' queue and its dead-letter queue, as the service does."""
-    channel.queue_declare(
-        dead_letter_queue(settings), durable=True, arguments=dead_letter_arguments()
-    )
-    channel.queue_declare(settings.broker_queue, durable=True, arguments=queue_arguments(settings))
+    """Declare the items' queue and its dead-letter queue, as the service does.
+
+    :raises QueueMismatchError: when one of them exists with other arguments; RabbitMQ
+        has closed ``channel``.
+    """
+    for queue, arguments in (
+        (dead_letter_queue(settings), dead_letter_arguments()),
+        (settings.broker_queue, queue_arguments(settings)),
+    ):
+        try:
+            channel.queue_declare(queue, durable=True, arguments=arguments)
+        except pika.exceptions.ChannelClosedByBroker as error:
+            if error.reply_code != PRECONDITION_FAILED:
+                raise
+            raise QueueMismatchError(queue, error.reply_text) from None
+
+
+def _log_trouble(error: Exception) -> None:
+    """Say why the consumer is not consuming, before it connects again."""
+    if isinstance(error, QueueMismatchError):
+        _log.error("%s; connecting again", error)
+    elif isinstance(
+        error,
+        pika.exceptions.ProbableAuthenticationError | pika.exceptions.AuthenticationError,
+    ) or (isinstance(error, pika.exceptions.ConnectionClosedByBroker) and error.reply_code == 403):
+        _log.error(
+            "RabbitMQ refused the worker's credentials (RELAY_BROKER_URL or "
+            "RELAY_BROKER_URL_FILE); connecting again"
+        )
+    else:
+        _log.warning("the consumer lost the broker (%r); connecting again", error)
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

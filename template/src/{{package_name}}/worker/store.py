@@ -54,9 +54,11 @@ class ReceiptStore:
     :param path: the SQLite file, created with its folder when missing; :data:`IN_MEMORY`
         for a store that is gone with its process.
     :param capacity: how many keys to remember, at least 1.
+    :param timeout: how long, in seconds, a write waits for another connection's lock on
+        the file before it raises :class:`sqlite3.OperationalError` ("database is locked").
     """
 
-    def __init__(self, path: Path | str, capacity: int = 100_000) -> None:
+    def __init__(self, path: Path | str, capacity: int = 100_000, timeout: float = 10.0) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, not {capacity}")
         self.path = path
@@ -65,13 +67,15 @@ class ReceiptStore:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # One connection, used under the lock by every thread; transactions are begun
         # and committed explicitly (autocommit mode), as BEGIN IMMEDIATE needs.
-        self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # ``timeout``: a write waits that long for another connection's (another
+        # process's) lock on the file instead of failing at once.
+        self._connection = sqlite3.connect(
+            path, timeout=timeout, check_same_thread=False, isolation_level=None
+        )
         self._lock = threading.Lock()
         with self._lock:
             self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=FULL")
-            # Another process on the same file waits for its write lock instead of failing.
-            self._connection.execute("PRAGMA busy_timeout=10000")
             with self._transaction():
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     self._connection.execute(statement)
@@ -156,7 +160,10 @@ class ReceiptStore:
         self._connection.execute(f"BEGIN {kind}")
         try:
             yield
+            # Inside: a COMMIT that fails (SQLITE_BUSY, a full disk) is rolled back too,
+            # or the transaction would stay open and every later BEGIN fail.
+            self._connection.execute("COMMIT")
         except BaseException:
-            self._connection.execute("ROLLBACK")
+            if self._connection.in_transaction:  # some errors roll back on their own
+                self._connection.execute("ROLLBACK")
             raise
-        self._connection.execute("COMMIT")
