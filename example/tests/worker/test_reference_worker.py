@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.error
@@ -16,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from relay_service.worker import ReceiptStore
 from relay_service.worker import WorkerProcess
+from relay_service.worker import create_worker_app
 
 
 def deliver(
@@ -178,3 +181,41 @@ def test_the_token_may_come_from_a_file(tmp_path: Path) -> None:
 def test_livez_needs_no_token(worker: WorkerProcess) -> None:
     with urllib.request.urlopen(f"{worker.url}/livez", timeout=10) as response:
         assert json.load(response) == {"status": "ok"}
+
+
+def test_a_store_another_process_holds_locked_is_a_503_and_records_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "receipts.sqlite3"
+    store = ReceiptStore(path, timeout=0)
+    client = create_worker_app(store=store).test_client()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as another worker process in mid-write
+    try:
+        locked = client.post("/items", json={"id": "evt-1"}, headers={"Idempotency-Key": "k-1"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert locked.status_code == 503
+    assert locked.mimetype == "application/problem+json"
+    assert locked.headers["Retry-After"] == "1"
+    taken = client.post("/items", json={"id": "evt-1"}, headers={"Idempotency-Key": "k-1"})
+    assert taken.status_code == 201
+    assert store.snapshot()["processed"] == 1
+    store.close()
+
+
+def test_a_body_nested_too_deeply_is_a_400(worker: WorkerProcess) -> None:
+    request = urllib.request.Request(
+        f"{worker.url}/items",
+        b"[" * 100_000,
+        {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {worker.token}",
+            "Idempotency-Key": "deep",
+        },
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    with refused.value as answer:
+        assert answer.code == 400
+        assert json.load(answer)["detail"] == "The item is nested too deeply."

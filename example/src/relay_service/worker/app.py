@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import socket
+import sqlite3
 import time
 from datetime import UTC
 from datetime import datetime
@@ -79,6 +80,14 @@ def create_worker_app(  # nosec B107
     state = WorkerState(store, faults, Dice(faults.seed))
     app.extensions["worker"] = state
     expected = hashlib.sha256(token.encode()).digest()
+
+    @app.errorhandler(sqlite3.Error)
+    def store_failed(error: sqlite3.Error) -> Response:
+        # Such as a lock another process held too long: nothing was recorded; send it again.
+        app.logger.error("the worker's store failed: %r", error)
+        failed = _problem(503, "The worker's store failed; nothing was recorded.")
+        failed.headers["Retry-After"] = "1"
+        return failed
 
     @app.errorhandler(HTTPException)
     def problem_for_http_error(error: HTTPException) -> Response:
@@ -261,6 +270,8 @@ def _json_object(what: str) -> dict[str, Any]:
         body = json.loads(request.get_data())
     except ValueError as error:
         raise _BadBody(f"The {what} is not valid JSON: {error}.") from None
+    except RecursionError:
+        raise _BadBody(f"The {what} is nested too deeply.") from None
     if not isinstance(body, dict):
         raise _BadBody(f"The {what} must be a JSON object.")
     return body
