@@ -31,6 +31,7 @@ from load import run_wrk
 from servers import Server
 from servers import free_port
 from servers import serving
+from servers import serving_stub
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -87,13 +88,7 @@ def main() -> None:
         scratch = Path(folder)
         sources = {"before": install(args.before, scratch, "before"),
                    "after": install(args.after, scratch, "after")}  # fmt: skip
-        stub_port = free_port()
-        stub = running.enter_context(serving(
-            "stub", [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "stub_worker:app",
-                     "--host", "127.0.0.1", "--port", str(stub_port), "--loop", "uvloop",
-                     "--http", "httptools", "--no-access-log", "--log-level", "warning",
-                     "--timeout-keep-alive", "600"],
-            {"BENCH_PORT": str(stub_port)}, scratch))  # fmt: skip
+        stub = running.enter_context(serving_stub(scratch))
         servers: dict[str, Server] = {}
         for name, source in sources.items():
             port = free_port()

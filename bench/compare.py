@@ -57,6 +57,7 @@ from report import markdown_report
 from servers import Server
 from servers import free_port
 from servers import serving
+from servers import serving_stub
 
 BENCH = Path(__file__).resolve().parent
 PEERS = BENCH / "peers"
@@ -354,17 +355,10 @@ def main() -> None:
             | {"variants": args.variants},
             "scenarios": {}, "memory": {}, "startup_s": {},
         }  # fmt: skip
-        stub_port = free_port()
-        stub_command = [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "stub_worker:app",
-                        "--host", "127.0.0.1", "--port", str(stub_port), "--loop", "uvloop",
-                        "--http", "httptools", "--no-access-log", "--log-level", "warning",
-                        "--timeout-keep-alive", "600"]  # fmt: skip
         print(f"{len(args.variants)} variants, {args.rounds} rounds of {args.seconds:g} s, "
               f"gunicorn {args.workers} workers x {args.threads} threads", flush=True)  # fmt: skip
         try:
-            with serving(
-                "stub", stub_command, {"BENCH_PORT": str(stub_port)}, scratch, "/livez"
-            ) as stub:
+            with serving_stub(scratch) as stub:
                 for group in args.groups:
                     run_group(group, args, package, stub.base, scratch, results)
             if args.timings:

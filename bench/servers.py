@@ -8,8 +8,10 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,3 +121,14 @@ def serving(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def serving_stub(scratch: Path) -> AbstractContextManager[Server]:
+    """The worker stub (stub_worker.py) under uvicorn on a free port: a worker that
+    answers at once, so that what is measured is the service."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent),
+               "stub_worker:app", "--host", "127.0.0.1", "--port", str(port), "--loop", "uvloop",
+               "--http", "httptools", "--no-access-log", "--log-level", "warning",
+               "--timeout-keep-alive", "600"]  # fmt: skip
+    return serving("stub", command, {"BENCH_PORT": str(port)}, scratch)

@@ -35,8 +35,7 @@ from load import run_wrk
 from servers import Server
 from servers import free_port
 from servers import serving
-
-BENCH = Path(__file__).resolve().parent
+from servers import serving_stub
 
 #: scenario: (path, body, events per request)
 SCENARIOS = {
@@ -62,13 +61,7 @@ def main() -> None:
         (scratch / "rabbitmq").mkdir()
         node = rabbitmq.start_rabbitmq_node(scratch / "rabbitmq")
         running.callback(node.stop)
-        stub_port = free_port()
-        stub = running.enter_context(serving(
-            "stub", [sys.executable, "-m", "uvicorn", "--app-dir", str(BENCH), "stub_worker:app",
-                     "--host", "127.0.0.1", "--port", str(stub_port), "--loop", "uvloop",
-                     "--http", "httptools", "--no-access-log", "--log-level", "warning",
-                     "--timeout-keep-alive", "600"],
-            {"BENCH_PORT": str(stub_port)}, scratch))  # fmt: skip
+        stub = running.enter_context(serving_stub(scratch))
         servers: dict[str, Server] = {}
         for transport in TRANSPORTS:
             port = free_port()

@@ -39,10 +39,10 @@ import pika.spec
 
 from ..about import DISTRIBUTION
 from ..json_encoding import encode_json
-from ..observability.metrics import observe_breaker
 from ..observability.metrics import observe_delivery
 from ..settings import Settings
 from .breaker import CircuitBreaker
+from .breaker import delivery_breaker
 from .client import READY_TIMEOUT
 from .client import json_value
 from .errors import BreakerOpen
@@ -418,11 +418,7 @@ class BrokerPublisher:
         self.deadline = settings.handoff_deadline
         self.connect_timeout = min(settings.worker_connect_timeout, settings.handoff_deadline)
         self._recording = settings.metrics != "off"
-        self.breaker = breaker or CircuitBreaker(
-            settings.breaker_failures,
-            settings.breaker_reset_after,
-            on_change=observe_breaker if self._recording else lambda state: None,
-        )
+        self.breaker = breaker or delivery_breaker(settings)
         self._lock = threading.Lock()
         self._session: _Session | None = None
         self._pid = 0

@@ -25,11 +25,11 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..json_encoding import encode_json
-from ..observability.metrics import observe_breaker
 from ..observability.metrics import observe_delivery
 from ..observability.metrics import observe_delivery_attempt
 from ..settings import Settings
 from .breaker import CircuitBreaker
+from .breaker import delivery_breaker
 from .errors import BreakerOpen
 from .errors import HandoffError
 from .errors import WorkerRejected
@@ -83,11 +83,7 @@ class HandoffClient:
         self.deadline = settings.handoff_deadline
         self.policy = RetryPolicy(settings.handoff_max_attempts, settings.handoff_backoff)
         self._recording = settings.metrics != "off"
-        self.breaker = breaker or CircuitBreaker(
-            settings.breaker_failures,
-            settings.breaker_reset_after,
-            on_change=observe_breaker if self._recording else lambda state: None,
-        )
+        self.breaker = breaker or delivery_breaker(settings)
         self.pool_size = settings.worker_pool_size
         self.headers = {"Content-Type": "application/json"}
         if settings.worker_bearer_token:

@@ -4,7 +4,7 @@
 Written here rather than taken from pybreaker because the service needs two
 things that library does not expose: how long until the next probe (for
 ``Retry-After``) and its state without making a call. ``/readyz`` does not read it:
-readiness asks the worker itself (see ``HandoffClient.ready``).
+readiness asks the worker or the broker itself (see each transport's ``ready``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["CircuitBreaker"]
+from ..observability.metrics import observe_breaker
+from ..settings import Settings
+
+__all__ = ["CircuitBreaker", "delivery_breaker"]
 
 
 class CircuitBreaker:
@@ -94,3 +97,13 @@ class CircuitBreaker:
                     self._on_change("open")
                 self._opened_at = self._clock()
                 self._probing = False
+
+
+def delivery_breaker(settings: Settings) -> CircuitBreaker:
+    """A process's breaker over its deliveries, with the settings' thresholds; its
+    changes go to the metrics unless ``RELAY_METRICS=off``."""
+    return CircuitBreaker(
+        settings.breaker_failures,
+        settings.breaker_reset_after,
+        on_change=observe_breaker if settings.metrics != "off" else lambda state: None,
+    )

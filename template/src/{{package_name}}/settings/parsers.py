@@ -386,15 +386,20 @@ def parse_flag(name: str, raw: str) -> bool:
     raise SettingsError(f"{name}={raw!r}: expected true or false")
 
 
+def _one_of(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, whatever its case; :class:`SettingsError` for anything else."""
+    value = raw.strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(choices)}")
+    return value
+
+
 def parse_auth_mode(name: str, raw: str) -> str:
     """Parse how clients authenticate: one of :data:`AUTH_MODES`.
 
     :raises SettingsError: for anything else.
     """
-    value = raw.strip().lower()
-    if value not in AUTH_MODES:
-        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(AUTH_MODES)}")
-    return value
+    return _one_of(name, raw, AUTH_MODES)
 
 
 def parse_metrics_mode(name: str, raw: str) -> str:
@@ -402,10 +407,7 @@ def parse_metrics_mode(name: str, raw: str) -> str:
 
     :raises SettingsError: for anything else.
     """
-    value = raw.strip().lower()
-    if value not in METRICS_MODES:
-        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(METRICS_MODES)}")
-    return value
+    return _one_of(name, raw, METRICS_MODES)
 
 
 def parse_optional_port(name: str, raw: str) -> int | None:
@@ -525,10 +527,7 @@ def parse_transport(name: str, raw: str) -> str:
 
     :raises SettingsError: for anything else.
     """
-    value = raw.strip().lower()
-    if value not in TRANSPORTS:
-        raise SettingsError(f"{name}={raw!r}: expected one of {', '.join(TRANSPORTS)}")
-    return value
+    return _one_of(name, raw, TRANSPORTS)
 
 
 def parse_broker_url(name: str, raw: str) -> str:
