@@ -86,8 +86,9 @@ def pods(
         docker(
             "run", "--detach", "--name", f"{prefix}-worker", "--network", prefix,
             *AS_KUBERNETES_RUNS_IT, "--env", f"RELAY_WORKER_TOKEN={token}",
-            # The demo's emptyDir for the worker's store.
-            "--tmpfs", "/var/lib/worker",
+            # The demo's emptyDir for the worker's store, which its user may write (docker
+            # mounts a tmpfs with the image folder's mode, but owned by root).
+            "--tmpfs", "/var/lib/worker:uid=10001,gid=10001",
             prefix, "python", "-m", f"{package}.worker", "--host", "0.0.0.0", "--port", "8081",
             "--store", "/var/lib/worker/receipts.sqlite3",
         )  # fmt: skip
