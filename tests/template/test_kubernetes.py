@@ -209,8 +209,13 @@ def test_the_configmap_holds_every_setting_and_the_secret_the_rest(
     settings = only(objects, "ConfigMap")
     read = read_settings(rendered(name), settings["data"])
     assert set(settings["data"]) == set(read["public"])
-    # The secret settings the Secret does not give are the other way to say the same.
-    assert set(read["secret"]) == {"RELAY_AUTH_KEYS", "RELAY_WORKER_TOKEN_FILE", *SECRET_SETTINGS}
+    # The secret settings the Secret does not give are the other way to say the same, and
+    # the broker's URL: the manifests run the http transport (settings.env says where
+    # RELAY_BROKER_URL goes for amqp).
+    assert set(read["secret"]) == {
+        "RELAY_AUTH_KEYS", "RELAY_WORKER_TOKEN_FILE", "RELAY_BROKER_URL", "RELAY_BROKER_URL_FILE",
+        *SECRET_SETTINGS,
+    }  # fmt: skip
     (container,) = only(objects, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert container["envFrom"] == [{"configMapRef": {"name": settings["metadata"]["name"]}}]
 
