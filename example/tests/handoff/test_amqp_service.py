@@ -21,11 +21,13 @@ from flask import Flask
 
 from relay_service import create_app
 from relay_service.about import API_PREFIX
+from relay_service.about import SERVICE_ROUTES_PREFIX
 from relay_service.handoff import Handoff
 from relay_service.settings import Settings
 from relay_service.worker.rabbitmq import RabbitMQNode
 
 EVENTS = f"{API_PREFIX}/events"
+READYZ = f"{SERVICE_ROUTES_PREFIX}/readyz"
 BATCH = f"{API_PREFIX}/events:batch"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
@@ -149,7 +151,7 @@ def test_a_dead_broker_is_a_503_and_not_ready(
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert int(response.headers["Retry-After"]) >= 1
-    ready = client.get("/readyz")
+    ready = client.get(READYZ)
     assert ready.status_code == 503
     assert ready.get_json()["checks"] == {"drain": "ok", "broker": "broker unreachable"}
 
@@ -160,7 +162,7 @@ def test_readiness_follows_the_broker(
     client = make_client(amqp_app())
     # The first readiness opens the connection: "broker connecting" until the queues are
     # declared, which may take longer than a probe waits on a loaded machine.
-    ready = until_ready(lambda: client.get("/readyz"))
+    ready = until_ready(lambda: client.get(READYZ))
     assert ready.get_json() == {"status": "ready", "checks": {"drain": "ok", "broker": "ok"}}
 
 
@@ -176,7 +178,7 @@ def test_a_queue_declared_with_other_arguments_is_a_503_and_not_ready(
         response = client.post(EVENTS, json=event(1))
         assert response.status_code == 503
         assert "refused the service's queues" in response.get_json()["detail"]
-        ready = client.get("/readyz").get_json()
+        ready = client.get(READYZ).get_json()
         assert "PRECONDITION_FAILED" in ready["checks"]["broker"]
     finally:
         with pika.BlockingConnection(pika.URLParameters(rabbitmq.url)) as connection:
@@ -198,13 +200,13 @@ def test_a_blocked_broker_is_a_503_and_not_ready_until_it_unblocks(
             number += 1
         assert response.status_code == 503
         assert response.headers["Retry-After"]
-        ready = client.get("/readyz")
+        ready = client.get(READYZ)
         assert ready.status_code == 503
         assert ready.get_json()["checks"]["broker"] == "broker blocked (memory or disk alarm)"
     finally:
         rabbitmq.ctl("set_vm_memory_high_watermark", "0.4")
     # RabbitMQ unblocks once it rechecks its memory.
-    until_ready(lambda: client.get("/readyz", anonymous=True))
+    until_ready(lambda: client.get(READYZ, anonymous=True))
     assert client.post(EVENTS, json=event(number)).status_code == 202
 
 
@@ -240,7 +242,7 @@ def test_gunicorn_threads_publish_each_event_once(
             failures.append(error)
 
     with gunicorn(env) as url:
-        until_ready(lambda: requests.get(url + "/readyz", timeout=30))
+        until_ready(lambda: requests.get(url + READYZ, timeout=30))
         threads = [threading.Thread(target=post, args=(url, thread)) for thread in range(8)]
         for thread in threads:
             thread.start()

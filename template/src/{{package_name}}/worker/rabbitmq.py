@@ -161,7 +161,8 @@ class RabbitMQNode:
         closed = 0
         for line in listed.splitlines():
             pid, _, properties = line.partition("\t")
-            if f'{{"connection_name","{name}"}}' in properties:
+            # rabbitmqctl prints client properties as Erlang terms: {"connection_name","..."}.
+            if '{"connection_name","' + name + '"}' in properties:
                 self.ctl("close_connection", pid, "closed by a test")
                 closed += 1
         return closed
