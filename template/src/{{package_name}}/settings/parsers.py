@@ -218,20 +218,25 @@ def parse_url(name: str, raw: str) -> str:
     :raises SettingsError: for anything else.
     """
     value = raw.strip().rstrip("/")
+    if not _is_url(value, ("http", "https"), query=False):
+        raise SettingsError(f"{name}={raw!r}: expected an http(s) URL, e.g. http://worker:8081")
+    return value
+
+
+def _is_url(value: str, schemes: tuple[str, ...], *, query: bool) -> bool:
+    """Whether ``value`` is a URL of one of ``schemes`` with a host, a valid port if any,
+    no fragment, and a query only where ``query`` allows one."""
     try:
         parts = urlsplit(value)
-        valid = (
-            parts.scheme in ("http", "https")
+        return (
+            parts.scheme in schemes
             and _is_authority(parts.netloc)
             and parts.port != 0  # reading the port checks it: ValueError when out of range
-            and not parts.query
+            and (query or not parts.query)
             and not parts.fragment
         )
     except ValueError:  # e.g. an unclosed [ of an IPv6 address
-        valid = False
-    if not valid:
-        raise SettingsError(f"{name}={raw!r}: expected an http(s) URL, e.g. http://worker:8081")
-    return value
+        return False
 
 
 def _is_authority(netloc: str) -> bool:
@@ -539,17 +544,7 @@ def parse_broker_url(name: str, raw: str) -> str:
     :raises SettingsError: for anything else; the message never shows the password.
     """
     value = raw.strip()
-    try:
-        parts = urlsplit(value)
-        valid = (
-            parts.scheme in ("amqp", "amqps")
-            and _is_authority(parts.netloc)
-            and parts.port != 0  # reading the port checks it: ValueError when out of range
-            and not parts.fragment
-        )
-    except ValueError:
-        valid = False
-    if not valid:
+    if not _is_url(value, ("amqp", "amqps"), query=True):
         # The URL may hold a password: name the variable, not its value.
         raise SettingsError(
             f"{name} is not a RabbitMQ URL: expected amqp(s)://user:password@host:port/vhost, "
